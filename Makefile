@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   create .venv, install, grade the built-in example submissions
+#   make test   create .venv, install, run the whole test suite
+# The venv is made from Debian's /usr/bin/python3 when there is one: a Python under /root (mode 700)
+# cannot be started by the unprivileged user that sandboxed submissions run as.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# The course's offline CIFAR-10 copy, when it sits beside the checkout; otherwise torchvision downloads.
+SHARED_DATA := $(abspath ../shared/data/cifar10-jpeg)
+ifeq ($(CIFAR10_ROOT),)
+ifneq ($(wildcard $(SHARED_DATA)/train),)
+export CIFAR10_ROOT := $(SHARED_DATA)
+endif
+endif
+
+.PHONY: demo test release publish bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) -m autograder demo --out demo-out
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+release: $(VENV)/.installed
+	$(PY) -m autograder release
+
+publish: $(VENV)/.installed
+	@test -n "$(DEST)" || (echo "usage: make publish DEST=../student-repo" && exit 2)
+	$(PY) -m autograder publish $(DEST)
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/grading_speed.py
+	$(PY) benchmarks/calibrate_thresholds.py
+
+clean:
+	rm -rf demo-out

@@ -1,0 +1,87 @@
+"""Thin command line over the verbs' keyword-only main() functions. Run from the repository root."""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from autograder.data import ENV_VAR, DataNotFound
+from autograder.settings import ASSIGNMENT, Limits, UsageError
+
+
+def _limits(args) -> Limits:
+    return Limits(**{f.name: getattr(args, f.name) for f in fields(Limits) if getattr(args, f.name) is not None})
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    for f in fields(Limits):
+        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=type(f.default), default=None,
+                       help=f"sandbox limit (default {f.default})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description="Lesson 1 exercise kit")
+    sub = parser.add_subparsers(dest="verb", required=True)
+    data_help = f"CIFAR-10 root (default: ${ENV_VAR}, else a cache folder with torchvision download)"
+
+    p = sub.add_parser("grade", help="grade a folder of submissions")
+    p.add_argument("submitted", type=Path, help="SUBMITTED/<student>/[<assignment>/]*.ipynb")
+    p.add_argument("--out", type=Path, required=True, help="folder for grades.csv, grades.json, feedback/, report.html")
+    p.add_argument("--data-root", default=None, help=data_help)
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once")
+    _add_limits(p)
+
+    p = sub.add_parser("check", help="grade one student's notebooks and print a table")
+    p.add_argument("notebooks", type=Path, nargs="+")
+    p.add_argument("--data-root", default=None, help=data_help)
+    _add_limits(p)
+
+    p = sub.add_parser("demo", help="build example submissions and grade them")
+    p.add_argument("--out", type=Path, default=Path("demo-out"), help="where the examples and grades go")
+    p.add_argument("--data-root", default=None, help=data_help)
+    p.add_argument("--jobs", type=int, default=None)
+
+    p = sub.add_parser("release", help=f"generate release/{ASSIGNMENT} from source/{ASSIGNMENT} with nbgrader")
+    p.add_argument("--assignment", default=ASSIGNMENT)
+
+    p = sub.add_parser("publish", help="copy the student-facing part into the student repository folder")
+    p.add_argument("dest", type=Path)
+    return parser
+
+
+def _run(args) -> int:
+    if args.verb == "grade":
+        from autograder import grade
+
+        results = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
+                             limits=_limits(args), show_progress=True)
+        print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
+    elif args.verb == "check":
+        from autograder import check
+
+        print(check.table(check.main(notebooks=args.notebooks, data_root=args.data_root, limits=_limits(args))))
+    elif args.verb == "demo":
+        from autograder import demo
+
+        print(demo.table(demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs)))
+    elif args.verb == "release":
+        from autograder import release
+
+        for path in release.main(assignment=args.assignment):
+            print(path)
+    elif args.verb == "publish":
+        from autograder import publish
+
+        files = publish.main(dest=args.dest)
+        print(f"published {len(files)} files to {args.dest}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (DataNotFound, UsageError, NotADirectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

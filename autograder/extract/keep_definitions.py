@@ -1,0 +1,95 @@
+"""KeepDefinitions: keep imports, functions, classes and the module-level constants they use.
+
+Training loops, dataset downloads, Drive mounts and every other top-level call are dropped, so a
+submission that trains for ten epochs at top level costs the grader nothing.
+"""
+from __future__ import annotations
+
+import ast
+
+from autograder.extract.model import NotebookDefs, Snippet
+from autograder.settings import FUNCTION_NAMES, MODEL_NAMES
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_IMPORTS = (ast.Import, ast.ImportFrom)
+_SAFE_BUILTINS = {"int", "float", "str", "bool", "tuple", "list", "dict", "set", "frozenset", "range", "len",
+                  "max", "min", "sum", "abs", "round", "zip", "enumerate", "sorted", "reversed"}
+_SAFE_ROOTS = {"torch", "nn", "F", "math", "np", "numpy", "transforms", "functools", "operator", "collections"}
+_UNSAFE_ATTRS = {"datasets", "DataLoader", "load", "save", "hub", "download", "mount", "from_file", "system",
+                 "popen", "open", "remove", "rmtree", "compile", "manual_seed", "set_num_threads"}
+
+
+def _loaded_names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _assigned_names(stmt: ast.stmt) -> set[str]:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _safe_call(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _SAFE_BUILTINS
+    chain = []
+    while isinstance(func, ast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in _SAFE_ROOTS and not (set(chain) & _UNSAFE_ATTRS)
+
+
+def _is_constant_expr(node: ast.AST) -> bool:
+    """Literals, arithmetic, names and a few pure calls (torch.device(...), range(...), ...)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and not _safe_call(sub):
+            return False
+        if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+    return True
+
+
+def _is_definition_block(stmt: ast.stmt) -> bool:
+    """try/except around imports (e.g. `try: from google.colab import drive`) with nothing else inside."""
+    if not isinstance(stmt, ast.Try):
+        return False
+    bodies = [stmt.body, stmt.orelse, stmt.finalbody] + [h.body for h in stmt.handlers]
+    return all(isinstance(s, (*_IMPORTS, *_DEFS, ast.Pass)) or
+               (isinstance(s, ast.Assign) and _is_constant_expr(s.value)) for body in bodies for s in body)
+
+
+class KeepDefinitions:
+    def apply(self, nb: NotebookDefs) -> None:
+        statements: list[tuple[int, ast.stmt]] = []
+        for index, source in nb.cells:
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as e:
+                nb.notes.append(f"{nb.name} セル {index}: 文法エラーのため使いません ({e.msg}, {e.lineno} 行目)。")
+                continue
+            statements += [(index, stmt) for stmt in tree.body]
+
+        keep = [isinstance(s, (*_IMPORTS, *_DEFS)) or _is_definition_block(s) for _, s in statements]
+        needed = set(MODEL_NAMES) | set(FUNCTION_NAMES)
+        for (_, stmt), kept in zip(statements, keep):
+            if kept:
+                needed |= _loaded_names(stmt)
+        # Constants: assignments to names that kept code reads, with side-effect-free values.
+        changed = True
+        while changed:
+            changed = False
+            for i, (_, stmt) in enumerate(statements):
+                if keep[i] or not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+                    continue
+                if _assigned_names(stmt) & needed and _is_constant_expr(stmt.value):
+                    keep[i] = changed = True
+                    needed |= _loaded_names(stmt.value)
+
+        for (index, stmt), kept in zip(statements, keep):
+            if not kept:
+                continue
+            nb.snippets.append(Snippet(cell=index, code=ast.unparse(stmt)))
+            if isinstance(stmt, _DEFS):
+                nb.defined.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                nb.defined |= _assigned_names(stmt)

@@ -1,0 +1,157 @@
+"""What the hidden checks see of one submission: validated artifacts, and why something is missing."""
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from autograder.extract import Extraction
+from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model
+from autograder.graders.results import CheckFailed
+from autograder.graders.short_run import RUNS, grader_data, short_run
+from autograder.sandbox import ChildRun
+
+MAX_FORWARD_FLOPS = 2_000_000_000
+"""Per-image forward FLOPs above which the grader refuses to train a model (VGG11 needs about 0.6 G)."""
+
+_ACCURACY: dict[str, float] = {}
+"""Artifact hash -> short-run accuracy. Identical artifacts train identically, so each trains once per process."""
+
+
+def artifact(out_dir: Path | None, filename: str, max_mb: int = 1024) -> Path | None:
+    """out_dir/filename if it is a regular file (not a link, pipe or device) of sane size, else None."""
+    if out_dir is None or out_dir.is_symlink() or not out_dir.is_dir():
+        return None
+    path = out_dir / filename
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return path if stat.S_ISREG(st.st_mode) and st.st_size <= max_mb * 2**20 else None
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass
+class GradingContext:
+    """One submission, as far as the trusted process knows it."""
+
+    extraction: Extraction
+    """Which notebook each graded name came from, and the remarks made while reading them."""
+    run: ChildRun | None
+    """The sandboxed child's run; None when nothing needed running."""
+    report: dict
+    """The child's report.json. Untrusted: used for explanations and returned values only."""
+    probe_inputs: dict
+    """The probe tensors the trusted process gave the child (see probes.make_inputs)."""
+    data_root: Path | None
+    """CIFAR-10 root for the accuracy runs."""
+    _models: dict = field(default_factory=dict)
+
+    @property
+    def out_dir(self) -> Path | None:
+        return self.run.workdir / "out" if self.run else None
+
+    # ------------------------------------------------------------------ why something is missing
+    def why_missing(self, name: str, kind: str) -> str:
+        """A Japanese explanation of why name's artifact or result is not there."""
+        reasons = list(self.extraction.notes.get(name, []))
+        if name not in self.extraction.chosen:
+            reasons += [n for nb in self.extraction.notebooks for n in nb.notes][:3]
+            if not self.extraction.notebooks:
+                reasons.append("提出フォルダにノートブック (.ipynb) がありません。")
+            return " ".join(reasons) or f"{name} が見つかりませんでした。"
+        entry = self.report.get(kind, {}).get(name) if isinstance(self.report.get(kind), dict) else None
+        if isinstance(entry, dict) and entry.get("error"):
+            reasons.append(_clip(entry["error"]))
+        if self.run and self.run.reason:
+            reasons.append(self.run.reason)
+        elif self.run and not self.report.get("finished"):
+            reasons.append("採点用のプログラムが途中で終了しました (sys.exit や os._exit を呼んでいませんか)。")
+        module = self.extraction.notebooks[self.extraction.chosen[name]].name
+        for mod in self.report.get("modules", []) if isinstance(self.report.get("modules"), list) else []:
+            if isinstance(mod, dict) and mod.get("name") == module and mod.get("errors"):
+                first = mod["errors"][0]
+                reasons.append(f"{module} のセル {first.get('cell')} でエラー: {_clip(first.get('error', ''), 200)}")
+                break
+        return " ".join(reasons) or f"{name} の結果がありません。"
+
+    # ------------------------------------------------------------------ models
+    def model(self, name: str) -> GraphModel:
+        """The student's model rebuilt from its exported graph; CheckFailed with the reason otherwise."""
+        if name not in self._models:
+            self._models[name] = self._load_model(name)
+        found = self._models[name]
+        if isinstance(found, CheckFailed):
+            raise found
+        return found
+
+    def _load_model(self, name: str) -> GraphModel | CheckFailed:
+        graph = artifact(self.out_dir, f"{name}.graph.json", max_mb=64)
+        weights = artifact(self.out_dir, f"{name}.weights.pt")
+        if graph is None or weights is None:
+            return CheckFailed(self.why_missing(name, "models"))
+        try:
+            model = load_model(graph, weights)
+            for mode in (True, False):
+                model.train(mode)
+                flops = forward_flops(model)
+                if flops > MAX_FORWARD_FLOPS:
+                    return CheckFailed(f"{name} は大きすぎて採点できません (1 枚あたり {flops / 1e9:.1f} GFLOPs)。")
+        except GraphError as exc:
+            return CheckFailed(f"{name}: {exc}")
+        except Exception as exc:  # a graph that does not even run on meta tensors
+            return CheckFailed(f"{name} の forward を解析できませんでした: {_clip(f'{type(exc).__name__}: {exc}', 200)}")
+        model.train()
+        return model
+
+    def accuracy(self, name: str) -> float:
+        """Test accuracy (%) of the grader's short seeded run of this model."""
+        model = self.model(name)
+        digest = hashlib.sha256(name.encode())
+        for suffix in ("graph.json", "weights.pt"):
+            digest.update((self.out_dir / f"{name}.{suffix}").read_bytes())
+        key = digest.hexdigest()
+        if key not in _ACCURACY:
+            if self.data_root is None:
+                raise RuntimeError("no CIFAR-10 root was given to the graders")
+            _ACCURACY[key] = short_run(model, grader_data(self.data_root), RUNS[name])
+        return _ACCURACY[key]
+
+    # ------------------------------------------------------------------ functions
+    def function(self, name: str) -> dict:
+        """The child's record of calling name (untrusted values, to be checked against references)."""
+        entry = self.report.get("functions", {}).get(name) if isinstance(self.report.get("functions"), dict) else None
+        if not isinstance(entry, dict) or entry.get("error") or name not in self.extraction.chosen:
+            raise CheckFailed(self.why_missing(name, "functions"))
+        return entry
+
+    def probe_tensor(self, key: str) -> torch.Tensor | None:
+        path = artifact(self.out_dir, "probes.pt", max_mb=16)
+        if path is None:
+            return None
+        try:
+            saved = torch.load(path, weights_only=True, map_location="cpu")
+        except Exception:
+            return None
+        value = saved.get(key) if isinstance(saved, dict) else None
+        return value if isinstance(value, torch.Tensor) else None
+
+
+def read_report(run: ChildRun | None) -> dict:
+    """The child's report.json, or {} when it is missing or not valid JSON."""
+    path = artifact(run.workdir / "out", "report.json", max_mb=16) if run else None
+    if path is None:
+        return {}
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return report if isinstance(report, dict) else {}

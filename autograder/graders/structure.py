@@ -1,0 +1,48 @@
+"""Layer structure read off a GraphModel's train graph, in forward order."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograder.graders.graph_model import BN_OPS, CONV_OPS, LINEAR_OPS, POOL_OPS, GraphModel, Ref
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str
+    """'conv', 'bn', 'pool' or 'linear'."""
+    node: str
+    """Graph node name."""
+    source: str | None
+    """Name of the node whose output this layer takes as its first input."""
+    out: int = 0
+    """Output channels (conv), features (linear) or normalised channels (bn)."""
+    inp: int = 0
+    """Input features (linear) or channels (conv)."""
+
+
+def layers(model: GraphModel) -> list[Layer]:
+    found = []
+    for node in model.graphs["train"]:
+        name = node.aten_name
+        source = node.args[0].name if node.args and isinstance(node.args[0], Ref) else None
+        if name in CONV_OPS | LINEAR_OPS:
+            weight = model.state_arg(node, 1)
+            if weight is None or weight.dim() < 2:
+                continue
+            kind = "conv" if name in CONV_OPS else "linear"
+            found.append(Layer(kind, node.name, source, out=weight.shape[0], inp=weight.shape[1]))
+        elif name in BN_OPS:
+            stat = model.state_arg(node, 3) if model.state_arg(node, 1) is None else model.state_arg(node, 1)
+            found.append(Layer("bn", node.name, source, out=stat.shape[0] if stat is not None else 0))
+        elif name in POOL_OPS:
+            found.append(Layer("pool", node.name, source))
+    return found
+
+
+def of_kind(found: list[Layer], kind: str) -> list[Layer]:
+    return [layer for layer in found if layer.kind == kind]
+
+
+def bn_after(found: list[Layer], layer: Layer) -> Layer | None:
+    """The BatchNorm that takes layer's output directly, if any."""
+    return next((bn for bn in of_kind(found, "bn") if bn.source == layer.node), None)

@@ -1,0 +1,310 @@
+"""The only code that runs beside student code: it executes the extracted definitions and writes artifacts.
+
+This file is copied alone into the child's fresh working directory and run with `python -I`, so it
+imports nothing but the standard library and torch. Whatever it writes is treated by the grader as
+untrusted data: graphs are re-validated, tensors loaded with weights_only, and every number is compared
+against a reference that the trusted process computes itself.
+
+Inputs in the working directory:  job.json, probe_inputs.pt
+Outputs in ./out/:                 report.json, <Model>.graph.json, <Model>.weights.pt, probes.pt
+"""
+import builtins
+import json
+import math
+import os
+import sys
+import traceback
+
+OUT = "out"
+EXPORT_BATCH = 4
+STATIC_BATCH = 64
+
+
+def _error(exc: BaseException) -> str:
+    """Last line of the traceback: the exception type and message, with no grader frames."""
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
+
+
+def _write_json(name, data):
+    tmp = os.path.join(OUT, name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+    os.replace(tmp, os.path.join(OUT, name))
+
+
+def run_module(module):
+    """Execute one notebook's kept statements in a fresh namespace, one statement at a time."""
+    ns = {"__name__": "__student__", "__builtins__": builtins}
+    errors = []
+    for snippet in module["snippets"]:
+        try:
+            exec(compile(snippet["code"], f"<{module['name']} セル {snippet['cell']}>", "exec"), ns)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the next statement still runs
+            errors.append({"cell": snippet["cell"], "error": _error(exc)})
+    return ns, errors
+
+
+# ---------------------------------------------------------------- models: export to a plain graph
+
+def _encode(value, torch):
+    fx = torch.fx
+    if isinstance(value, fx.Node):
+        return {"ref": value.name}
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"float": repr(value)}
+    if isinstance(value, (list, tuple)):
+        return {"list": [_encode(v, torch) for v in value]}
+    if isinstance(value, torch.dtype):
+        return {"dtype": str(value).removeprefix("torch.")}
+    if isinstance(value, torch.device):
+        return {"device": str(value)}
+    if isinstance(value, torch.memory_format):
+        return {"memory_format": str(value).removeprefix("torch.")}
+    if isinstance(value, torch.layout):
+        return {"layout": str(value).removeprefix("torch.")}
+    raise TypeError(f"グラフに書き出せない引数があります: {type(value).__name__}")
+
+
+def _target(fn):
+    if hasattr(fn, "_schema"):  # OpOverload: 'aten.conv2d.default'
+        return str(fn)
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__name__', '?')}"
+
+
+def _graph(ep, torch):
+    kinds = {spec.arg.name: (spec.kind.name, spec.target) for spec in ep.graph_signature.input_specs}
+    nodes = []
+    for node in ep.graph.nodes:
+        if node.op == "placeholder":
+            kind, target = kinds[node.name]
+            nodes.append({"op": "placeholder", "name": node.name, "kind": kind, "target": target})
+        elif node.op == "call_function":
+            nodes.append({"op": "call", "name": node.name, "target": _target(node.target),
+                          "args": _encode(node.args, torch),
+                          "kwargs": {k: _encode(v, torch) for k, v in node.kwargs.items()}})
+        elif node.op == "output":
+            nodes.append({"op": "output", "args": _encode(node.args[0], torch)})
+        else:
+            raise TypeError(f"グラフに書き出せない命令があります: {node.op}")
+    return nodes
+
+
+def _export(model, batch, dynamic, torch):
+    example = (torch.randn(batch, 3, 32, 32),)
+    shapes = ({0: torch.export.Dim.AUTO},) if dynamic else None
+    return torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
+
+
+def export_model(obj, name, torch):
+    """Instantiate name, export its train- and eval-mode graphs and its weights."""
+    if obj is None:
+        return {"error": f"{name} が定義されていません。"}
+    torch.manual_seed(0)
+    try:
+        model = obj()
+    except BaseException as exc:
+        return {"error": f"{name}() を作れませんでした: {_error(exc)}"}
+    if not isinstance(model, torch.nn.Module):
+        return {"error": f"{name}() が nn.Module ではありません ({type(model).__name__})。"}
+    graphs, static, notes = {}, False, []
+    for mode in ("train", "eval"):
+        model.train(mode == "train")
+        try:
+            ep = _export(model, STATIC_BATCH if static else EXPORT_BATCH, not static, torch)
+        except BaseException as exc:
+            if static:
+                return {"error": f"{name} の forward を実行できませんでした ({mode}): {_error(exc)}"}
+            notes.append(_error(exc))
+            static = True
+            try:
+                ep = _export(model, STATIC_BATCH, False, torch)
+            except BaseException as exc2:
+                return {"error": f"{name} の forward を実行できませんでした ({mode}): {_error(exc2)}"}
+        try:
+            graphs[mode] = _graph(ep, torch)
+        except BaseException as exc:
+            return {"error": f"{name}: {_error(exc)}"}
+        if mode == "train":
+            tensors = {k: v.detach().clone() for k, v in ep.state_dict.items()}
+            tensors.update({k: v.detach().clone() for k, v in ep.constants.items() if isinstance(v, torch.Tensor)})
+    eval_tensors = {k: v.detach().clone() for k, v in ep.state_dict.items()}
+    eval_tensors.update({k: v.detach().clone() for k, v in ep.constants.items() if isinstance(v, torch.Tensor)})
+    for key, value in eval_tensors.items():
+        tensors.setdefault(key, value)
+    torch.save(tensors, os.path.join(OUT, f"{name}.weights.pt"))
+    _write_json(f"{name}.graph.json", {"train": graphs["train"], "eval": graphs["eval"],
+                                       "static_batch": STATIC_BATCH if static else None})
+    return {"exported": True, "static_batch": STATIC_BATCH if static else None, "notes": notes}
+
+
+# ---------------------------------------------------------------- functions: probes with hidden truths
+
+def _tracked_tensor_class(torch):
+    class TrackedTensor(torch.Tensor):
+        """Holds a scrambled payload; .to(...) hands back the true tensor. Without .to, ops see the payload."""
+
+        @staticmethod
+        def __new__(cls, payload, true):
+            t = payload.as_subclass(cls)
+            t._true = true
+            return t
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is torch.Tensor.to and args and isinstance(args[0], cls):
+                return args[0]._true.to(*args[1:], **kwargs)
+            with torch._C.DisableTorchFunctionSubclass():
+                return func(*args, **kwargs)
+
+    return TrackedTensor
+
+
+class ProbeLoader:
+    """A DataLoader look-alike over fixed batches (len, iteration, .dataset, .batch_size)."""
+
+    def __init__(self, batches):
+        self._batches = batches
+        self.batch_size = len(batches[0][1])
+        self.dataset = range(sum(len(y) for _, y in batches))
+
+    def __iter__(self):
+        return iter(list(self._batches))
+
+    def __len__(self):
+        return len(self._batches)
+
+
+def _probe_net(torch, weight, bias):
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(weight.shape[1], weight.shape[0]))
+    with torch.no_grad():
+        net[1].weight.copy_(weight)
+        net[1].bias.copy_(bias)
+    return net
+
+
+def _movable_net(torch, wrong, right):
+    class MovableProbeNet(torch.nn.Sequential):
+        """Starts with wrong weights; the first .to(...) puts the right ones in place."""
+
+        def to(self, *args, **kwargs):
+            if self._right is not None:
+                with torch.no_grad():
+                    self[1].weight.copy_(self._right[0])
+                    self[1].bias.copy_(self._right[1])
+                self._right = None
+            return super().to(*args, **kwargs)
+
+    net = MovableProbeNet(torch.nn.Flatten(), torch.nn.Linear(wrong[0].shape[1], wrong[0].shape[0]))
+    with torch.no_grad():
+        net[1].weight.copy_(wrong[0])
+        net[1].bias.copy_(wrong[1])
+    net._right = right
+    return net
+
+
+def _tracked_batches(torch, p, prefix):
+    Tracked = _tracked_tensor_class(torch)
+    return [(Tracked(xs, x), Tracked(ys, y)) for x, xs, y, ys in
+            zip(p[prefix + "x"], p[prefix + "x_scrambled"], p[prefix + "y"], p[prefix + "y_scrambled"])]
+
+
+def probe_function(name, fn, torch, p, saved):
+    if fn is None:
+        return {"error": f"{name} が定義されていません。"}
+    if not callable(fn):
+        return {"error": f"{name} が関数ではありません。"}
+    cpu = torch.device("cpu")
+    try:
+        if name == "get_device":
+            real = torch.cuda.is_available
+            answers = {}
+            for available in (False, True):
+                torch.cuda.is_available = (lambda a=available: a)
+                try:
+                    d = fn()
+                    answers[str(available)] = {"type": f"{type(d).__module__}.{type(d).__qualname__}", "str": str(d)}
+                except BaseException as exc:
+                    answers[str(available)] = {"error": _error(exc)}
+                finally:
+                    torch.cuda.is_available = real
+            return {"answers": answers}
+        if name == "train_one_epoch":
+            torch.manual_seed(0)
+            net = _probe_net(torch, p["train_w"], p["train_b"])
+            opt = torch.optim.SGD(net.parameters(), lr=float(p["train_lr"]))
+            loss = fn(net, ProbeLoader(_tracked_batches(torch, p, "train_")), torch.nn.CrossEntropyLoss(), opt, cpu)
+            saved["train_one_epoch.weight"] = net[1].weight.detach().clone()
+            saved["train_one_epoch.bias"] = net[1].bias.detach().clone()
+            return {"returned": _plain(loss)}
+        if name == "evaluate":
+            net = _probe_net(torch, p["eval_w"], p["eval_b"])
+            acc = fn(net, ProbeLoader(_tracked_batches(torch, p, "eval_")), cpu)
+            return {"returned": _plain(acc)}
+        if name == "fit":
+            torch.manual_seed(0)
+            net = _movable_net(torch, (p["fit_wrong_w"], p["fit_wrong_b"]), (p["fit_w"], p["fit_b"]))
+            train = ProbeLoader(list(zip(p["fit_train_x"], p["fit_train_y"])))
+            test = ProbeLoader(list(zip(p["fit_test_x"], p["fit_test_y"])))
+            history = fn(net, train, test, cpu, int(p["fit_epochs"]))
+            return {"returned": _plain(history)}
+    except BaseException as exc:
+        return {"error": f"{name} の実行中にエラー: {_error(exc)}"}
+    return {"error": f"{name}: 未知の関数"}
+
+
+def _plain(value, depth=0):
+    """JSON-safe copy of a returned value; tensors and numbers become floats."""
+    if depth > 4:
+        return repr(value)[:200]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(float(value)) else repr(value)
+    if hasattr(value, "item") and hasattr(value, "numel") and value.numel() == 1:
+        return _plain(value.item(), depth + 1)
+    if isinstance(value, dict):
+        return {"__dict__": {str(k): _plain(v, depth + 1) for k, v in list(value.items())[:50]}}
+    if isinstance(value, (list, tuple)):
+        return {"__list__": [_plain(v, depth + 1) for v in list(value)[:50]]}
+    return {"__repr__": f"{type(value).__name__}"}
+
+
+def main():
+    with open("job.json", encoding="utf-8") as f:
+        job = json.load(f)
+    os.makedirs(OUT, exist_ok=True)
+    report = {"modules": [], "models": {}, "functions": {}, "finished": False}
+    _write_json("report.json", report)
+
+    import torch
+
+    torch.set_num_threads(1)
+    namespaces = []
+    for module in job["modules"]:
+        ns, errors = run_module(module)
+        namespaces.append(ns)
+        report["modules"].append({"name": module["name"], "errors": errors})
+    _write_json("report.json", report)
+
+    for name, index in job["models"].items():
+        report["models"][name] = export_model(namespaces[index].get(name), name, torch)
+        _write_json("report.json", report)
+
+    if job["functions"]:
+        probes = torch.load("probe_inputs.pt", weights_only=True)
+        saved = {}
+        for name, index in job["functions"].items():
+            report["functions"][name] = probe_function(name, namespaces[index].get(name), torch, probes, saved)
+            _write_json("report.json", report)
+        torch.save(saved, os.path.join(OUT, "probes.pt"))
+    report["finished"] = True
+    _write_json("report.json", report)
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter shutdown: student atexit hooks and threads get no last word
+
+
+if __name__ == "__main__":
+    main()

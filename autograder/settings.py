@@ -1,0 +1,52 @@
+"""Settings shared by the CLI verbs: [tool.kit] in pyproject.toml and the grading defaults."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "ex01"
+
+# The names the notebooks ask for, and the notebook each one belongs to.
+MODEL_NAMES = ("Net", "BNNet", "VGG11")
+FUNCTION_NAMES = ("get_device", "train_one_epoch", "evaluate", "fit")
+HOME_NOTEBOOK = {
+    "Net": "01_tutorial",
+    "get_device": "02_gpu",
+    "train_one_epoch": "02_gpu",
+    "evaluate": "02_gpu",
+    "fit": "02_gpu",
+    "BNNet": "03_batchnorm",
+    "VGG11": "04_vgg11",
+}
+
+
+class UsageError(ValueError):
+    """Bad arguments or a missing input: the command cannot start (message in English, for the instructor)."""
+
+
+GRADER_THREADS = 2
+"""Torch threads of every grading worker, whatever --jobs is: the same arithmetic, so the same grades."""
+
+
+def kit_settings() -> dict:
+    """The [tool.kit] table of pyproject.toml."""
+    with open(REPO / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["tool"]["kit"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's sandboxed child process."""
+
+    timeout_s: float = 120.0
+    """Wall-clock seconds before the child is killed."""
+    memory_mb: int = 8192
+    """Address-space cap (RLIMIT_AS). Importing torch alone maps about 3.2 GB of it."""
+    max_processes: int = 64
+    """Processes and threads the child may run at once (RLIMIT_NPROC, enforced for a dropped user)."""
+    output_kb: int = 1024
+    """stdout + stderr bytes the child may print before it is killed."""
+    file_mb: int = 1024
+    """Largest file the child may write (RLIMIT_FSIZE); VGG11's weights take about 113 MB."""
