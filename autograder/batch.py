@@ -9,31 +9,29 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 from autograder.collect import Submission
 from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult
-from autograder.pipeline import StudentResult, grade_submission
-from autograder.settings import GRADER_THREADS, Limits
+from autograder.pipeline import GradingSetup, StudentResult, grade_submission
+from autograder.settings import GRADER_THREADS
 
 _SLOT = 0
-_DROP = True
 
 
-def _init_worker(slots, drop: bool) -> None:
-    global _SLOT, _DROP
+def _init_worker(slots) -> None:
+    global _SLOT
     import torch
 
     from autograder.sandbox.limits import become_subreaper
 
     torch.set_num_threads(GRADER_THREADS)  # fixed, not derived from --jobs: grades never depend on it
     become_subreaper()
-    _SLOT, _DROP = slots.get(), drop
+    _SLOT = slots.get()
 
 
-def _grade(sub: Submission, data_root: Path | None, limits: Limits) -> StudentResult:
-    return grade_submission(sub, data_root=data_root, limits=limits, slot=_SLOT, drop=_DROP)
+def _grade(sub: Submission, setup: GradingSetup) -> StudentResult:
+    return grade_submission(sub, setup, slot=_SLOT)
 
 
 def _crashed(sub: Submission, why: str) -> StudentResult:
@@ -41,15 +39,14 @@ def _crashed(sub: Submission, why: str) -> StudentResult:
     return StudentResult(sub.student, checks, [f"採点プロセスが異常終了しました ({why})。"])
 
 
-def _pool(ctx, jobs: int, drop: bool) -> ProcessPoolExecutor:
+def _pool(ctx, jobs: int) -> ProcessPoolExecutor:
     slots = ctx.Queue()
     for k in range(jobs):
         slots.put(k)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots, drop))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,))
 
 
-def grade_all(subs: list[Submission], *, data_root: Path | None, limits: Limits, jobs: int, drop: bool,
-              progress=None) -> list[StudentResult]:
+def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None) -> list[StudentResult]:
     """Every submission's result, in input order. progress(result) is called as each one finishes.
 
     If a worker process dies, every submission it may have taken down is graded again alone, in a
@@ -65,8 +62,8 @@ def grade_all(subs: list[Submission], *, data_root: Path | None, limits: Limits,
 
     def run(indices: list[int], workers: int) -> list[int]:
         broken = []
-        with _pool(ctx, workers, drop) as pool:
-            futures = {pool.submit(_grade, subs[i], data_root, limits): i for i in indices}
+        with _pool(ctx, workers) as pool:
+            futures = {pool.submit(_grade, subs[i], setup): i for i in indices}
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:

@@ -26,6 +26,7 @@ def main(*, notebooks: list[Path], data_root: str | Path | None = None, limits: 
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:
         raise UsageError(f"not a file: {', '.join(missing)}")
-    root, drop = prepare(data_root)
+    folders = tuple(sorted({Path(p).resolve().parent for p in notebooks}))
+    setup = prepare(data_root, limits, hide=folders)
     sub = Submission("you", tuple(sorted(Path(p) for p in notebooks)))
-    return grade_all([sub], data_root=root, limits=limits, jobs=1, drop=drop)[0]
+    return grade_all([sub], setup, jobs=1)[0]

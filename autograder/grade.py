@@ -10,19 +10,21 @@ from autograder.batch import default_jobs, grade_all
 from autograder.collect import find_submissions
 from autograder.data import ensure_available, resolve_root
 from autograder.graders.short_run import grader_data
-from autograder.pipeline import StudentResult
+from autograder.pipeline import GradingSetup, StudentResult
 from autograder.report import write_feedback, write_grades, write_report
 from autograder.sandbox.limits import privilege_drop_works
 from autograder.settings import Limits, UsageError
 
 
-def prepare(data_root: str | Path | None) -> tuple[Path, bool]:
-    """Check the data (DataNotFound if absent), decode the grader's subsets once, probe privilege drop."""
+def prepare(data_root: str | Path | None, limits: Limits, hide: tuple[Path, ...] = ()) -> GradingSetup:
+    """Check the data (DataNotFound if absent), decode the grader's subsets once, probe isolation."""
     root = resolve_root(data_root)
     ensure_available(root)
     grader_data(root)
     drop = privilege_drop_works()
-    return root, drop
+    if not drop:
+        print("note: children run as this user, without namespaces (see THREAT_MODEL.md)", file=sys.stderr)
+    return GradingSetup(root, limits, drop, tuple(Path(p) for p in hide))
 
 
 def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, jobs: int | None = None,
@@ -33,13 +35,11 @@ def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, job
         raise UsageError(f"no student folders or notebooks found in {submitted}")
     if Path(out).resolve().is_relative_to(Path(submitted).resolve()):
         raise UsageError("--out must not be inside the submission folder")
-    root, drop = prepare(data_root)
-    if not drop:
-        print("note: children run as this user (no privilege drop); see THREAT_MODEL.md", file=sys.stderr)
-    with tqdm(total=len(subs), file=sys.stderr, unit="人", disable=not show_progress, dynamic_ncols=True) as bar:
-        results = grade_all(subs, data_root=root, limits=limits, jobs=jobs or default_jobs(), drop=drop,
-                            progress=lambda r: bar.update(1))
     out = Path(out)
+    setup = prepare(data_root, limits, hide=(Path(submitted), out))
+    out.mkdir(parents=True, exist_ok=True)  # made before any child starts, so that children never see it
+    with tqdm(total=len(subs), file=sys.stderr, unit="人", disable=not show_progress, dynamic_ncols=True) as bar:
+        results = grade_all(subs, setup, jobs=jobs or default_jobs(), progress=lambda r: bar.update(1))
     write_grades(results, out)
     write_feedback(results, out)
     write_report(results, out)

@@ -47,14 +47,29 @@ def build_job(extraction: Extraction) -> dict:
             "functions": {n: pick[n] for n in FUNCTION_NAMES if n in pick}}
 
 
-def grade_submission(sub: Submission, *, data_root: Path | None, limits: Limits, slot: int = 0,
-                     drop: bool = True) -> StudentResult:
+@dataclass(frozen=True)
+class GradingSetup:
+    """How a batch is graded; the same for every submission in it."""
+
+    data_root: Path | None
+    """CIFAR-10 root for the accuracy runs."""
+    limits: Limits = Limits()
+    """Sandbox limits of each child."""
+    drop: bool = True
+    """Isolate children (own uid, namespaces, hidden folders) when running as root."""
+    hide: tuple[Path, ...] = ()
+    """Folders besides the kit's own that children must not see: the submissions and the output."""
+
+
+def grade_submission(sub: Submission, setup: GradingSetup, slot: int = 0) -> StudentResult:
     extraction = extract(sub)
     job = build_job(extraction)
     probe_inputs = probes.make_inputs()
-    run = run_child(job, probe_inputs, limits=limits, slot=slot, drop=drop) if job["modules"] else None
+    run = None
+    if job["modules"]:
+        run = run_child(job, probe_inputs, limits=setup.limits, slot=slot, drop=setup.drop, hide=setup.hide)
     try:
-        context = GradingContext(extraction, run, read_report(run), probe_inputs, data_root)
+        context = GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root)
         checks = run_graders(context)
     finally:
         if run is not None:

@@ -7,32 +7,21 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from autograder.settings import Limits
+from autograder.settings import REPO, Limits
 
 SANDBOX_UID_BASE = 61000
 """Children of job slot k run as uid/gid SANDBOX_UID_BASE + k when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
+_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
+_MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
 
 
 def sandbox_uid(slot: int, drop: bool = True) -> int | None:
     """The unprivileged uid for a job slot, or None when the grader does not switch users."""
     return SANDBOX_UID_BASE + slot if drop and os.geteuid() == 0 else None
-
-
-def privilege_drop_works() -> bool:
-    """Whether a child can run as an unprivileged uid here: we are root, and that uid can start
-    this interpreter and import torch (a venv under /root, mode 700, cannot)."""
-    if os.geteuid() != 0:
-        return False
-    uid = SANDBOX_UID_BASE + 999
-    try:
-        done = subprocess.run([sys.executable, "-I", "-c", "import torch"], cwd="/", user=uid, group=uid,
-                              extra_groups=[], capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
 
 
 def become_subreaper() -> None:
@@ -43,21 +32,48 @@ def become_subreaper() -> None:
         pass
 
 
-def _processes_of(uid: int) -> int:
-    count = 0
+def _pids_of_uid(uid: int) -> list[int]:
+    found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             if f"\nUid:\t{uid}\t" in status.read_text():
-                count += 1
-        except OSError:
+                found.append(int(status.parent.name))
+        except (OSError, ValueError):
             continue
-    return count
+    return found
 
 
-def preexec(limits: Limits, dropped: bool):
-    """The function run in the forked child just before exec (after the uid switch)."""
+def hidden_paths(extra: tuple[Path, ...] = ()) -> list[str]:
+    """Folders a child must not see: every top-level folder of the kit except the venv, plus extra
+    (the submissions and the output folder)."""
+    venv = Path(sys.prefix).resolve()
+    paths = {p.resolve() for p in REPO.iterdir() if p.is_dir() and not p.is_symlink()}
+    paths |= {Path(p).resolve() for p in extra if Path(p).is_dir()}
+    return sorted(str(p) for p in paths if p != venv and venv not in p.parents and p not in venv.parents)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        raise OSError(ctypes.get_errno(), f"{what} failed")
+
+
+def _isolate(hidden: list[str], uid: int) -> None:
+    """In the forked child, still root: own mount and network namespaces, hidden folders, then the sandbox uid."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET), "unshare")
+    _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    for path in hidden:
+        _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=64k,mode=0555"),
+               f"hiding {path}")
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def preexec(limits: Limits, uid: int | None, hidden: list[str] = ()):
+    """The function run in the forked child just before exec."""
     # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
-    nproc = limits.max_processes + (0 if dropped else _processes_of(os.getuid()))
+    nproc = limits.max_processes + (0 if uid is not None else len(_pids_of_uid(os.getuid())))
     caps = {
         resource.RLIMIT_AS: limits.memory_mb * 2**20,
         resource.RLIMIT_NPROC: nproc,
@@ -65,12 +81,28 @@ def preexec(limits: Limits, dropped: bool):
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_NOFILE: 1024,
     }
+    hidden = list(hidden)
 
     def apply() -> None:
+        if uid is not None:
+            _isolate(hidden, uid)
         for which, value in caps.items():
             resource.setrlimit(which, (value, value))
 
     return apply
+
+
+def privilege_drop_works() -> bool:
+    """Whether children can be isolated here: we are root, namespaces and mounts are allowed, and the
+    sandbox uid can start this interpreter and import torch (a venv under /root, mode 700, cannot)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", "import torch"], cwd="/", capture_output=True,
+                              timeout=120, preexec_fn=preexec(Limits(), SANDBOX_UID_BASE + 999, hidden_paths()))
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def _orphans_of(pid: int) -> list[int]:
@@ -84,17 +116,6 @@ def _orphans_of(pid: int) -> list[int]:
             continue
         if int(fields[1]) == pid and int(fields[2]) != own_group:
             found.append(int(stat.parent.name))
-    return found
-
-
-def _pids_of_uid(uid: int) -> list[int]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            if f"\nUid:\t{uid}\t" in status.read_text():
-                found.append(int(status.parent.name))
-        except (OSError, ValueError):
-            continue
     return found
 
 
@@ -123,6 +144,7 @@ def kill_leftovers(pgid: int, uid: int | None) -> int:
                 killed += 1
             except (ProcessLookupError, PermissionError):
                 pass
+        time.sleep(0.02)
         for pid in pids:  # reap our own zombies so they leave /proc
             try:
                 os.waitpid(pid, os.WNOHANG)

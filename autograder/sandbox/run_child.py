@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
+from autograder.sandbox.limits import hidden_paths, kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
@@ -79,8 +79,13 @@ def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
     return workdir
 
 
-def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, drop: bool = True) -> ChildRun:
-    """Run child.py on job in a fresh directory, as an unprivileged user when drop is set and we are root."""
+def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, drop: bool = True,
+              hide: tuple[Path, ...] = ()) -> ChildRun:
+    """Run child.py on job in a fresh directory.
+
+    With drop (and root): as an unprivileged uid, in its own mount and network namespaces, with the
+    kit's folders and hide (submissions, output) covered by empty tmpfs mounts.
+    """
     uid = sandbox_uid(slot, drop)
     workdir = _prepare(job, probe_inputs, uid)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8",
@@ -90,8 +95,7 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, d
         [sys.executable, "-I", "child.py"], cwd=workdir, env=env,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True, close_fds=True,
-        user=uid, group=uid, extra_groups=[] if uid is not None else None,
-        preexec_fn=preexec(limits, dropped=uid is not None),
+        preexec_fn=preexec(limits, uid, hidden_paths(hide) if uid is not None else []),
     )
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
