@@ -85,9 +85,9 @@ class KeepDefinitions:
                     keep[i] = changed = True
                     needed |= _loaded_names(stmt.value)
 
-        for (index, stmt), kept in zip(statements, keep):
-            if not kept:
-                continue
+        # Imports first, as if every import cell had run before the rest (as it usually had).
+        order = sorted(range(len(statements)), key=lambda i: not isinstance(statements[i][1], _IMPORTS))
+        for index, stmt in (statements[i] for i in order if keep[i]):
             nb.snippets.append(Snippet(cell=index, code=ast.unparse(stmt)))
             if isinstance(stmt, _DEFS):
                 nb.defined.add(stmt.name)

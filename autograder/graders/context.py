@@ -18,6 +18,7 @@ from autograder.sandbox import ChildRun
 MAX_FORWARD_FLOPS = 2_000_000_000
 """Per-image forward FLOPs above which the grader refuses to train a model (VGG11 needs about 0.6 G)."""
 
+_MEMORY_MARKERS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 _ACCURACY: dict[str, float] = {}
 """Artifact hash -> short-run accuracy. Identical artifacts train identically, so each trains once per process."""
 
@@ -81,6 +82,8 @@ class GradingContext:
                 first = mod["errors"][0]
                 reasons.append(f"{module} のセル {first.get('cell')} でエラー: {_clip(first.get('error', ''), 200)}")
                 break
+        if any(marker in " ".join(reasons) for marker in _MEMORY_MARKERS):
+            reasons.append(f"メモリ上限 ({self.run.memory_mb if self.run else '?'} MB) を超えました。")
         return " ".join(reasons) or f"{name} の結果がありません。"
 
     # ------------------------------------------------------------------ models

@@ -219,7 +219,7 @@ def load_model(graph_file: Path, weights_file: Path) -> GraphModel:
     try:
         raw = json.loads(graph_file.read_text(encoding="utf-8"))
         tensors = torch.load(weights_file, weights_only=True, map_location="cpu")
-    except (OSError, ValueError, RuntimeError, EOFError) as exc:
+    except Exception as exc:  # unreadable, not JSON, or a pickle that weights_only refuses
         raise GraphError(f"成果物を読めませんでした ({type(exc).__name__})。") from None
     if not isinstance(raw, dict) or not isinstance(tensors, dict):
         raise GraphError("成果物の形式が正しくありません。")

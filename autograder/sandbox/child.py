@@ -33,14 +33,27 @@ def _write_json(name, data):
 
 
 def run_module(module):
-    """Execute one notebook's kept statements in a fresh namespace, one statement at a time."""
+    """Execute one notebook's kept statements in a fresh namespace, one statement at a time.
+
+    A statement that fails with NameError is tried again after the others (cells run out of order
+    in the student's session), for as long as that makes progress.
+    """
     ns = {"__name__": "__student__", "__builtins__": builtins}
-    errors = []
-    for snippet in module["snippets"]:
-        try:
-            exec(compile(snippet["code"], f"<{module['name']} セル {snippet['cell']}>", "exec"), ns)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the next statement still runs
-            errors.append({"cell": snippet["cell"], "error": _error(exc)})
+    errors, pending = [], list(module["snippets"])
+    while pending:
+        retry = []
+        for snippet in pending:
+            try:
+                exec(compile(snippet["code"], f"<{module['name']} セル {snippet['cell']}>", "exec"), ns)
+            except NameError as exc:
+                retry.append((snippet, exc))
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the next statement still runs
+                errors.append({"cell": snippet["cell"], "error": _error(exc)})
+        if len(retry) == len(pending):
+            errors += [{"cell": snippet["cell"], "error": _error(exc)} for snippet, exc in retry]
+            break
+        pending = [snippet for snippet, _ in retry]
+    errors.sort(key=lambda e: e["cell"])
     return ns, errors
 
 

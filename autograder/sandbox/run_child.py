@@ -37,6 +37,8 @@ class ChildRun:
     """Wall-clock seconds the child ran."""
     leftovers: int
     """Processes that were still alive afterwards and got killed."""
+    memory_mb: int = 0
+    """The memory cap it ran under, for messages."""
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -119,4 +121,4 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, d
         else:
             reason = f"プログラムが終了コード {returncode} で止まりました"
     output = bytes(reader.head).decode("utf-8", errors="replace")
-    return ChildRun(workdir, returncode, reason, output, seconds, leftovers)
+    return ChildRun(workdir, returncode, reason, output, seconds, leftovers, limits.memory_mb)
