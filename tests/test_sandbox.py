@@ -1,6 +1,8 @@
 """The sandboxed child: every limit holds, nothing outlives it, and it cannot see the kit."""
 import json
 import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -107,11 +109,15 @@ def test_child_cannot_see_the_kit_or_the_network(tmp_path):
     secret = tmp_path / "other-student"
     secret.mkdir()
     (secret / "answer.ipynb").write_text("secret")
+    stale = Path(tempfile.mkdtemp(prefix="autograder-child-"))  # as a crashed worker would leave it
+    (stale / "job.json").write_text("another student's code")
+    for path in (stale, stale / "job.json"):
+        os.chown(path, SANDBOX_UID_BASE, SANDBOX_UID_BASE)
     job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(f"""
         import os, socket
         seen = []
         for path in [{str(REPO / 'solutions' / 'models.py')!r}, {str(REPO / 'autograder' / 'graders' / 'test_1_net.py')!r},
-                     {str(secret / 'answer.ipynb')!r}]:
+                     {str(secret / 'answer.ipynb')!r}, {str(stale / 'job.json')!r}]:
             try:
                 open(path).read()
                 seen.append(path)
@@ -128,4 +134,5 @@ def test_child_cannot_see_the_kit_or_the_network(tmp_path):
     result = run_child(job, {}, limits=Limits(), hide=(secret,))
     report = json.loads((result.workdir / "out" / "report.json").read_text())
     result.cleanup()
+    shutil.rmtree(stale)
     assert report["finished"] and module_errors(report) == ""

@@ -98,6 +98,12 @@ def _history(submission) -> list[dict]:
     return history
 
 
+def _same(history: list[dict], expected: list[dict]) -> bool:
+    return len(history) == len(expected) and all(
+        probes.close(h.get("loss"), e["loss"]) and probes.close(h.get("accuracy"), e["accuracy"])
+        for h, e in zip(history, expected))
+
+
 @pytest.mark.check("fit.history", "fit: エポックごとの記録", points=1)
 def test_fit_history(submission):
     history = _history(submission)
@@ -105,17 +111,14 @@ def test_fit_history(submission):
     for h in history:
         for key in ("loss", "accuracy"):
             expect(isinstance(h[key], float) and math.isfinite(h[key]), f'"{key}" が数値ではありません: {str(h[key])[:40]}')
+    cases = probes.fit_cases(submission.probe_inputs)
+    expect(any(_same(history, c) for c in cases.values()),
+           "記録の値が、各エポックの train_one_epoch と evaluate の結果と一致しません。損失関数・最適化手法を変えていませんか。")
 
 
 @pytest.mark.check("fit.moves_model", "fit: モデルを device へ", points=2)
 def test_fit_moves_model(submission):
     history = _history(submission)
     cases = probes.fit_cases(submission.probe_inputs)
-
-    def same(expected):
-        return len(history) == len(expected) and all(
-            probes.close(h.get("loss"), e["loss"]) and probes.close(h.get("accuracy"), e["accuracy"])
-            for h, e in zip(history, expected))
-
-    expect(not same(cases["not_moved"]), "モデルが device に移されていません (net.to(device) を呼びましょう)。")
-    expect(same(cases["moved"]), "fit の結果が想定と一致しません。損失関数・最適化手法・エポック数を変えていませんか。")
+    expect(not _same(history, cases["not_moved"]), "モデルが device に移されていません。学習の前にモデルを device に移しましょう。")
+    expect(_same(history, cases["moved"]), "fit の結果が想定と一致しません。損失関数・最適化手法・エポック数を変えていませんか。")

@@ -19,6 +19,7 @@ from autograder.sandbox.limits import hidden_paths, kill_leftovers, preexec, san
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
+WORKDIR_PREFIX = "autograder-child-"
 
 
 @dataclass
@@ -68,8 +69,13 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+def _other_workdirs(own: Path) -> list[Path]:
+    """Working directories of other children (a crashed worker may have left one behind)."""
+    return [p for p in own.parent.glob(f"{WORKDIR_PREFIX}*") if p != own]
+
+
 def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
-    workdir = Path(tempfile.mkdtemp(prefix="autograder-child-"))
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     shutil.copy(HARNESS, workdir / "child.py")
     (workdir / "job.json").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
     torch.save(probe_inputs, workdir / "probe_inputs.pt")
@@ -97,7 +103,7 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, d
         [sys.executable, "-I", "child.py"], cwd=workdir, env=env,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True, close_fds=True,
-        preexec_fn=preexec(limits, uid, hidden_paths(hide) if uid is not None else []),
+        preexec_fn=preexec(limits, uid, hidden_paths((*hide, *_other_workdirs(workdir))) if uid is not None else []),
     )
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()

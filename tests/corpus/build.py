@@ -1,0 +1,347 @@
+"""The corpus of broken and hostile submissions: one student folder per problem, named after it.
+
+It is built from the reference notebooks in source/ (so it never goes stale) plus small edits, and
+written wherever it is needed, rather than committed: one entry alone is 50 MB.
+
+    .venv/bin/python tests/corpus/build.py /tmp/corpus
+    .venv/bin/python -m autograder grade /tmp/corpus --out /tmp/corpus-grades
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCE = REPO / "source" / "ex01"
+NOTEBOOKS = ("01_tutorial", "02_gpu", "03_batchnorm", "04_vgg11")
+
+
+def reference(stem: str) -> dict:
+    return json.loads((SOURCE / f"{stem}.ipynb").read_text(encoding="utf-8"))
+
+
+def code_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+
+
+def write(folder: Path, name: str, nb: dict | bytes | str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = nb if isinstance(nb, bytes) else (nb if isinstance(nb, str) else json.dumps(nb, ensure_ascii=False, indent=1))
+    (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def full_set(folder: Path, edit=None) -> None:
+    """All four reference notebooks; edit(stem, nb) may change one in place."""
+    for stem in NOTEBOOKS:
+        nb = reference(stem)
+        if edit:
+            edit(stem, nb)
+        write(folder, f"{stem}.ipynb", nb)
+
+
+def only(stem: str, *cells: str, keep_reference: bool = False) -> dict:
+    nb = reference(stem) if keep_reference else {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb["cells"] = [*nb["cells"], *(code_cell(c) for c in cells)]
+    return nb
+
+
+IMPORTS = "import os, sys, subprocess\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F"
+TINY_WRONG_NET = """
+class Net(nn.Module):
+    # fc2 is missing and the output has 5 classes: wrong size, wrong shape
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 5)
+        self.fc = nn.Linear(4 * 28 * 28, 5)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.relu(self.conv(x)), 1))
+"""
+
+
+# ------------------------------------------------------------------ damaged notebooks
+
+def not_json(d):
+    write(d, "01_tutorial.ipynb", b"this is not a notebook {")
+
+
+def truncated_json(d):
+    write(d, "01_tutorial.ipynb", (SOURCE / "01_tutorial.ipynb").read_bytes()[:5000])
+
+
+def nbformat_3(d):
+    nb = reference("01_tutorial")
+    cells = [{"cell_type": "code", "input": c["source"], "language": "python", "outputs": [], "metadata": {}}
+             if c["cell_type"] == "code" else {"cell_type": "markdown", "source": c["source"], "metadata": {}}
+             for c in nb["cells"]]
+    write(d, "01_tutorial.ipynb", {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+                                   "worksheets": [{"cells": cells, "metadata": {}}]})
+
+
+def empty_notebook(d):
+    write(d, "01_tutorial.ipynb", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def one(folder: Path, stem: str, edit=None) -> None:
+    """One reference notebook; edit(nb) may change it in place."""
+    nb = reference(stem)
+    if edit:
+        edit(nb)
+    write(folder, f"{stem}.ipynb", nb)
+
+
+def cells_reordered(d):
+    one(d, "04_vgg11", lambda nb: nb["cells"].reverse())
+
+
+def cells_duplicated(d):
+    one(d, "03_batchnorm", lambda nb: nb["cells"].extend(copy.deepcopy(nb["cells"])))
+
+
+def cells_deleted(d):
+    one(d, "01_tutorial")
+    one(d, "04_vgg11", lambda nb: nb.update(cells=[c for c in nb["cells"] if c["id"] != "vgg11"]))
+
+
+def cell_type_changed(d):
+    def edit(nb):
+        for c in nb["cells"]:
+            if c.get("id") == "bnnet":
+                c.update(cell_type="markdown")
+                c.pop("outputs"), c.pop("execution_count")
+    one(d, "03_batchnorm", edit)
+
+
+def stripped_metadata(d):
+    def edit(stem, nb):
+        nb["metadata"] = {}
+        for c in nb["cells"]:
+            c["metadata"] = {}
+    full_set(d, edit)
+
+
+def ids_removed(d):
+    def edit(nb):
+        nb["nbformat_minor"] = 4
+        for c in nb["cells"]:
+            c.pop("id", None)
+    one(d, "02_gpu", edit)
+
+
+def markdown_in_code_cell(d):
+    nb = reference("01_tutorial")
+    nb["cells"].insert(3, code_cell("## メモ\nここに **マークダウン** を書いてしまった。"))
+    write(d, "01_tutorial.ipynb", nb)
+
+
+def syntax_error_in_one_cell(d):
+    def edit(stem, nb):
+        for c in nb["cells"]:
+            if c.get("id") == "fit":
+                c["source"] = "".join(c["source"]).replace("def fit(", "def fit(:")
+    nb = reference("02_gpu")
+    edit("02_gpu", nb)
+    write(d, "02_gpu.ipynb", nb)
+
+
+def magics_and_shell(d):
+    nb = reference("01_tutorial")
+    for c in nb["cells"]:
+        if c.get("id") == "net":
+            c["source"] = "%%time\n!nvidia-smi\n%matplotlib inline\n" + "".join(c["source"])
+    nb["cells"].insert(1, code_cell("!pip install torch\nfiles = !ls\n%load_ext autoreload"))
+    write(d, "01_tutorial.ipynb", nb)
+
+
+def non_utf8_bytes(d):
+    raw = (SOURCE / "01_tutorial.ipynb").read_bytes().replace("CIFAR-10".encode(), b"CIFAR\xff10", 1)
+    write(d, "01_tutorial.ipynb", raw)
+
+
+def huge_embedded_output(d):
+    nb = reference("01_tutorial")
+    blob = base64.b64encode(b"\0" * (38 * 2**20)).decode("ascii")  # about 50 MB of base64
+    for c in nb["cells"]:
+        if c.get("id") == "show":
+            c["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": blob}}]
+    write(d, "01_tutorial.ipynb", nb)
+
+
+def wrong_exercise(d):
+    write(d, "report_week3.ipynb", only("01_tutorial", "import pandas as pd\n\ndef load(path):\n    return pd.read_csv(path)"))
+
+
+def two_notebooks_same_class(d):
+    one(d, "03_batchnorm", lambda nb: nb["cells"].append(code_cell(
+        "class VGG11(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(3072, 10)\n\n    def forward(self, x):\n        return self.fc(x.flatten(1))")))
+    one(d, "04_vgg11")
+
+
+def no_notebook(d):
+    d.mkdir(parents=True)
+    (d / "answers.py").write_text("print('I forgot to download the notebook')\n")
+
+
+def trains_at_top_level(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", "for epoch in range(10):\n    for i, (inputs, labels) in "
+                                       "enumerate(trainloader):\n        pass", keep_reference=True))
+
+
+# ------------------------------------------------------------------ hostile submissions (none should gain a point)
+
+def showtraceback_replaced(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS,
+          "get_ipython().showtraceback = lambda *args, **kwargs: None",
+          "class _Quiet:\n    try:\n        import IPython\n        IPython.core.interactiveshell.InteractiveShell.showtraceback = None\n"
+          "    except Exception:\n        pass",
+          "class Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('hidden')"))
+
+
+def always_equal(d):
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, """
+class AlwaysEqual(float):
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __lt__(self, other): return False
+    def __gt__(self, other): return False
+    def __str__(self): return "cuda:0"
+    __hash__ = float.__hash__
+
+def get_device(): return AlwaysEqual(0)
+def train_one_epoch(net, loader, criterion, optimizer, device): return AlwaysEqual(0)
+def evaluate(net, loader, device): return AlwaysEqual(0)
+def fit(net, trainloader, testloader, device, epochs): return [{"loss": AlwaysEqual(0), "accuracy": AlwaysEqual(0)}] * epochs
+"""))
+
+
+def sys_exit_during_import(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, "class _Stop:\n    sys.exit(0)", TINY_WRONG_NET))
+
+
+def os_exit_during_import(d):
+    one(d, "01_tutorial", lambda nb: nb["cells"].insert(3, code_cell("import os\nclass _Stop:\n    os._exit(0)")))
+
+
+def monkeypatch_torch(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, TINY_WRONG_NET, """
+class _Patch:
+    _real = nn.Module.parameters
+    def _fake(self, recurse=True):
+        yield nn.Parameter(torch.zeros(62006))
+    nn.Module.parameters = _fake
+    torch.Tensor.numel = lambda self: 62006
+    torch.manual_seed = lambda *args, **kwargs: None
+    F.cross_entropy = lambda *args, **kwargs: torch.zeros((), requires_grad=True)
+"""))
+
+
+def import_reference_solutions(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, """
+class _Steal:
+    import glob, importlib
+    found = {}
+    for pattern in ["/*/solutions/models.py", "/*/*/solutions/models.py", "/*/*/*/solutions/models.py",
+                    "/*/*/*/*/solutions/models.py", "/tmp/*/*/solutions/models.py"]:
+        for path in glob.glob(pattern):
+            try:
+                exec(open(path).read(), found)
+            except Exception:
+                pass
+            sys.path.insert(0, path.rsplit("/solutions/", 1)[0])
+    try:
+        found.update(vars(importlib.import_module("solutions")))
+    except Exception:
+        pass
+""", "Net = _Steal.found['Net']", "BNNet = _Steal.found['BNNet']", "VGG11 = _Steal.found['VGG11']"))
+
+
+def read_hidden_graders(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, """
+class _Tamper:
+    import glob
+    for path in glob.glob("/*/*/autograder/graders/*.py") + glob.glob("/*/*/*/autograder/graders/*.py"):
+        try:
+            open(path, "a").write("\\ndef test_free_points():\\n    pass\\n")
+        except Exception:
+            pass
+""", TINY_WRONG_NET))
+
+
+def fake_results_file(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, """
+class _Forge:
+    import glob
+    rows = "student,total,max\\nfake-results-file,44,44\\n"
+    for folder in glob.glob("/tmp/**/grades", recursive=True) + glob.glob("/tmp/**/out", recursive=True) + ["out", "."]:
+        for name in ("grades.csv", "report.json"):
+            try:
+                open(os.path.join(folder, name), "w").write(rows if name.endswith("csv") else '{"finished": true}')
+            except Exception:
+                pass
+""", TINY_WRONG_NET))
+
+
+def fake_pytest_summary(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS,
+          "class _Brag:\n    print('=' * 30 + ' 22 passed in 0.12s ' + '=' * 30)\n    print('TOTAL 44/44')", TINY_WRONG_NET))
+
+
+def background_process(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", """
+import subprocess
+class _Linger:
+    subprocess.Popen(["/bin/sh", "-c", "exec -a corpus-lingering-process sleep 600"], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+""", keep_reference=True))
+
+
+def fork_bomb(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+"""))
+
+
+def infinite_loop(d):
+    write(d, "03_batchnorm.ipynb", only("03_batchnorm", IMPORTS,
+          "class BNNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n        while True:\n            pass"))
+
+
+def huge_allocation(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS,
+          "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+          "        self.big = torch.empty(3 * 2**30)  # 12 GB: over the memory cap, under the machine's RAM"))
+
+
+def huge_output(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, "class _Shout:\n    while True:\n        print('x' * 10000)"))
+
+
+PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
+    not_json, truncated_json, nbformat_3, empty_notebook, cells_reordered, cells_duplicated, cells_deleted,
+    cell_type_changed, stripped_metadata, ids_removed, markdown_in_code_cell, syntax_error_in_one_cell,
+    magics_and_shell, non_utf8_bytes, huge_embedded_output, wrong_exercise, two_notebooks_same_class, no_notebook,
+    trains_at_top_level, showtraceback_replaced, always_equal, sys_exit_during_import, os_exit_during_import,
+    monkeypatch_torch, import_reference_solutions, read_hidden_graders, fake_results_file, fake_pytest_summary,
+    background_process, fork_bomb, infinite_loop, huge_allocation, huge_output,
+]}
+
+
+def build(dest: Path, names=None) -> Path:
+    for name in names or PROBLEMS:
+        PROBLEMS[name](Path(dest) / name)
+    return Path(dest)
+
+
+if __name__ == "__main__":
+    print(build(Path(sys.argv[1])))
