@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import run_child
-from autograder.sandbox.limits import SANDBOX_UID_BASE, _pids_of_uid, privilege_drop_works
+from autograder.sandbox.limits import SANDBOX_UID_BASE, pids_of_uid, privilege_drop_works
 from autograder.settings import REPO, Limits
 
 ISOLATED = privilege_drop_works()
@@ -94,7 +94,7 @@ def test_fork_bomb_is_contained():
         """, timeout_s=5, max_processes=32)
     assert result.reason == "時間切れ (5 秒)"
     if ISOLATED:
-        assert _pids_of_uid(SANDBOX_UID_BASE) == []
+        assert pids_of_uid(SANDBOX_UID_BASE) == []
 
 
 def test_kit_is_not_importable():

@@ -25,11 +25,11 @@ def _error(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
 
 
-def _write_json(name, data):
-    tmp = os.path.join(OUT, name + ".tmp")
+def _write_json(name, data, out=OUT):
+    tmp = os.path.join(out, name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False)
-    os.replace(tmp, os.path.join(OUT, name))
+    os.replace(tmp, os.path.join(out, name))
 
 
 def run_module(module):
@@ -110,8 +110,8 @@ def _export(model, batch, dynamic, torch):
     return torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
 
 
-def export_model(obj, name, torch):
-    """Instantiate name, export its train- and eval-mode graphs and its weights."""
+def export_model(obj, name, torch, out=OUT):
+    """Instantiate name, export its train- and eval-mode graphs and its weights into out."""
     if obj is None:
         return {"error": f"{name} が定義されていません。"}
     torch.manual_seed(0)
@@ -146,9 +146,9 @@ def export_model(obj, name, torch):
     eval_tensors.update({k: v.detach().clone() for k, v in ep.constants.items() if isinstance(v, torch.Tensor)})
     for key, value in eval_tensors.items():
         tensors.setdefault(key, value)
-    torch.save(tensors, os.path.join(OUT, f"{name}.weights.pt"))
+    torch.save(tensors, os.path.join(out, f"{name}.weights.pt"))
     _write_json(f"{name}.graph.json", {"train": graphs["train"], "eval": graphs["eval"],
-                                       "static_batch": STATIC_BATCH if static else None})
+                                       "static_batch": STATIC_BATCH if static else None}, out)
     return {"exported": True, "static_batch": STATIC_BATCH if static else None, "notes": notes}
 
 

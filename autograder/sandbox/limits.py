@@ -32,7 +32,7 @@ def become_subreaper() -> None:
         pass
 
 
-def _pids_of_uid(uid: int) -> list[int]:
+def pids_of_uid(uid: int) -> list[int]:
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -73,7 +73,7 @@ def _isolate(hidden: list[str], uid: int) -> None:
 def preexec(limits: Limits, uid: int | None, hidden: list[str] = ()):
     """The function run in the forked child just before exec."""
     # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
-    nproc = limits.max_processes + (0 if uid is not None else len(_pids_of_uid(os.getuid())))
+    nproc = limits.max_processes + (0 if uid is not None else len(pids_of_uid(os.getuid())))
     caps = {
         resource.RLIMIT_AS: limits.memory_mb * 2**20,
         resource.RLIMIT_NPROC: nproc,
@@ -134,7 +134,7 @@ def kill_leftovers(pgid: int, uid: int | None) -> int:
     for _ in range(50):
         pids = set(_orphans_of(os.getpid()))
         if uid is not None:
-            pids |= set(_pids_of_uid(uid))
+            pids |= set(pids_of_uid(uid))
         pids.discard(os.getpid())
         if not pids:
             break
