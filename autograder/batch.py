@@ -21,6 +21,10 @@ _SLOT = 0
 
 def _init_worker(slots) -> None:
     global _SLOT
+    # Workers report through their results only: keep their stray warnings off the progress bar.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     import torch
 
     from autograder.sandbox.limits import become_subreaper

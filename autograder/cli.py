@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder for grades.csv, grades.json, feedback/, report.html")
     p.add_argument("--data-root", default=None, help=data_help)
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at once")
+    p.add_argument("--no-accuracy-cache", action="store_true",
+                   help="train every model afresh instead of reusing results for identical artifacts")
     _add_limits(p)
 
     p = sub.add_parser("check", help="grade one student's notebooks and print a table")
@@ -55,7 +57,7 @@ def _run(args) -> int:
         from autograder import grade
 
         results = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
-                             limits=_limits(args), show_progress=True)
+                             limits=_limits(args), show_progress=True, accuracy_cache=not args.no_accuracy_cache)
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
     elif args.verb == "check":
         from autograder import check

@@ -59,6 +59,8 @@ class GradingSetup:
     """Isolate children (own uid, namespaces, hidden folders) when running as root."""
     hide: tuple[Path, ...] = ()
     """Folders besides the kit's own that children must not see: the submissions and the output."""
+    cache_dir: Path | None = None
+    """Where short-run accuracies persist between batches (only where children cannot reach it)."""
 
 
 def grade_submission(sub: Submission, setup: GradingSetup, slot: int = 0) -> StudentResult:
@@ -69,12 +71,13 @@ def grade_submission(sub: Submission, setup: GradingSetup, slot: int = 0) -> Stu
     if job["modules"]:
         run = run_child(job, probe_inputs, limits=setup.limits, slot=slot, drop=setup.drop, hide=setup.hide)
     try:
-        context = GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root)
+        context = GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, setup.cache_dir)
         checks = run_graders(context)
     finally:
         if run is not None:
             run.cleanup()
     notes = [note for nb in extraction.notebooks for note in nb.notes]
+    notes += [note for name in extraction.chosen for note in extraction.notes[name]]  # which copy was graded
     if not sub.notebooks:
         notes.append("提出フォルダにノートブック (.ipynb) がありません。")
     if run is not None and run.reason:

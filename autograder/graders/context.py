@@ -12,7 +12,11 @@ import torch
 from autograder.extract import Extraction
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model
 from autograder.graders.results import CheckFailed
+from autograder.graders import graph_model as graph_model_module
+from autograder.graders import short_run as short_run_module
 from autograder.graders.short_run import RUNS, grader_data, short_run
+from autograder.files import write_atomic
+from autograder.settings import GRADER_THREADS
 from autograder.sandbox import ChildRun
 
 MAX_FORWARD_FLOPS = 2_000_000_000
@@ -54,6 +58,8 @@ class GradingContext:
     """The probe tensors the trusted process gave the child (see probes.make_inputs)."""
     data_root: Path | None
     """CIFAR-10 root for the accuracy runs."""
+    cache_dir: Path | None = None
+    """Persistent accuracy cache (see GradingSetup.cache_dir); None keeps it in this process only."""
     _models: dict = field(default_factory=dict)
 
     @property
@@ -116,17 +122,33 @@ class GradingContext:
         return model
 
     def accuracy(self, name: str) -> float:
-        """Test accuracy (%) of the grader's short seeded run of this model."""
+        """Test accuracy (%) of the grader's short seeded run of this model.
+
+        Identical artifacts train identically, so the result is kept under a hash of the artifacts,
+        the run settings and the training code: in this process, and in cache_dir when there is one.
+        """
         model = self.model(name)
-        digest = hashlib.sha256(name.encode())
+        if self.data_root is None:
+            raise RuntimeError("no CIFAR-10 root was given to the graders")
+        key = self._accuracy_key(name)
+        if key not in _ACCURACY and self.cache_dir is not None:
+            try:
+                _ACCURACY[key] = float(json.loads((self.cache_dir / f"{key}.json").read_text())["accuracy"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        if key not in _ACCURACY:
+            _ACCURACY[key] = short_run(model, grader_data(self.data_root), RUNS[name])
+            if self.cache_dir is not None:
+                write_atomic(self.cache_dir / f"{key}.json", json.dumps({"accuracy": _ACCURACY[key]}))
+        return _ACCURACY[key]
+
+    def _accuracy_key(self, name: str) -> str:
+        digest = hashlib.sha256(f"{name}|{RUNS[name]}|{self.data_root}|{torch.__version__}|{GRADER_THREADS}".encode())
+        for module in (short_run_module, graph_model_module):
+            digest.update(Path(module.__file__).read_bytes())
         for suffix in ("graph.json", "weights.pt"):
             digest.update((self.out_dir / f"{name}.{suffix}").read_bytes())
-        key = digest.hexdigest()
-        if key not in _ACCURACY:
-            if self.data_root is None:
-                raise RuntimeError("no CIFAR-10 root was given to the graders")
-            _ACCURACY[key] = short_run(model, grader_data(self.data_root), RUNS[name])
-        return _ACCURACY[key]
+        return digest.hexdigest()
 
     # ------------------------------------------------------------------ functions
     def function(self, name: str) -> dict:

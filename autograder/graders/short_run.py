@@ -36,7 +36,7 @@ class RunConfig:
 RUNS = {
     "Net": RunConfig(steps=600, threshold=30.0),
     "BNNet": RunConfig(steps=100, threshold=35.0),
-    "VGG11": RunConfig(steps=50, threshold=20.0),
+    "VGG11": RunConfig(steps=50, threshold=15.0),
 }
 
 _DATA: dict[str, tuple[torch.Tensor, ...]] = {}

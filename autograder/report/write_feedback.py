@@ -5,7 +5,7 @@ from html import escape
 from pathlib import Path
 
 from autograder.pipeline import StudentResult
-from autograder.report.files import safe_name, write_atomic
+from autograder.files import safe_name, write_atomic
 
 STYLE = """body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4rem .6rem;vertical-align:top}

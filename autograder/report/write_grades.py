@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from autograder.pipeline import StudentResult
-from autograder.report.files import write_atomic
+from autograder.files import write_atomic
 
 
 def _points(value: float) -> str:

@@ -7,7 +7,7 @@ from html import escape
 from pathlib import Path
 
 from autograder.pipeline import StudentResult
-from autograder.report.files import write_atomic
+from autograder.files import write_atomic
 
 
 def _png(fig) -> str:

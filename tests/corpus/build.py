@@ -324,7 +324,9 @@ def huge_allocation(d):
 
 
 def huge_output(d):
-    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, "class _Shout:\n    while True:\n        print('x' * 10000)"))
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS,
+          "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        while True:\n"
+          "            print('x' * 10000)"))
 
 
 PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
