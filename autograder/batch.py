@@ -16,11 +16,7 @@ from autograder.graders.results import CheckResult
 from autograder.pipeline import GradingSetup, StudentResult, grade_submission
 from autograder.settings import GRADER_THREADS
 
-_SLOT = 0
-
-
-def _init_worker(slots) -> None:
-    global _SLOT
+def _init_worker() -> None:
     # Workers report through their results only: keep their stray warnings off the progress bar.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -31,11 +27,10 @@ def _init_worker(slots) -> None:
 
     torch.set_num_threads(GRADER_THREADS)  # fixed, not derived from --jobs: grades never depend on it
     become_subreaper()
-    _SLOT = slots.get()
 
 
 def _grade(sub: Submission, setup: GradingSetup) -> StudentResult:
-    return grade_submission(sub, setup, slot=_SLOT)
+    return grade_submission(sub, setup)
 
 
 def _crashed(sub: Submission, why: str) -> StudentResult:
@@ -44,10 +39,7 @@ def _crashed(sub: Submission, why: str) -> StudentResult:
 
 
 def _pool(ctx, jobs: int) -> ProcessPoolExecutor:
-    slots = ctx.Queue()
-    for k in range(jobs):
-        slots.put(k)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker)
 
 
 def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None) -> list[StudentResult]:

@@ -63,13 +63,13 @@ class GradingSetup:
     """Where short-run accuracies persist between batches (only where children cannot reach it)."""
 
 
-def grade_submission(sub: Submission, setup: GradingSetup, slot: int = 0) -> StudentResult:
+def grade_submission(sub: Submission, setup: GradingSetup) -> StudentResult:
     extraction = extract(sub)
     job = build_job(extraction)
     probe_inputs = probes.make_inputs()
     run = None
     if job["modules"]:
-        run = run_child(job, probe_inputs, limits=setup.limits, slot=slot, drop=setup.drop, hide=setup.hide)
+        run = run_child(job, probe_inputs, limits=setup.limits, drop=setup.drop, hide=setup.hide)
     try:
         context = GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, setup.cache_dir)
         checks = run_graders(context)

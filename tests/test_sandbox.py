@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import run_child
-from autograder.sandbox.limits import SANDBOX_UID_BASE, pids_of_uid, privilege_drop_works
+from autograder.sandbox.limits import pids_of_uid, privilege_drop_works, sandbox_uid
 from autograder.settings import REPO, Limits
 
 ISOLATED = privilege_drop_works()
@@ -94,7 +94,7 @@ def test_fork_bomb_is_contained():
         """, timeout_s=5, max_processes=32)
     assert result.reason == "時間切れ (5 秒)"
     if ISOLATED:
-        assert pids_of_uid(SANDBOX_UID_BASE) == []
+        assert pids_of_uid(sandbox_uid()) == []
 
 
 def test_kit_is_not_importable():
@@ -112,7 +112,7 @@ def test_child_cannot_see_the_kit_or_the_network(tmp_path):
     stale = Path(tempfile.mkdtemp(prefix="autograder-child-"))  # as a crashed worker would leave it
     (stale / "job.json").write_text("another student's code")
     for path in (stale, stale / "job.json"):
-        os.chown(path, SANDBOX_UID_BASE, SANDBOX_UID_BASE)
+        os.chown(path, sandbox_uid(), sandbox_uid())
     job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(f"""
         import os, socket
         seen = []

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -45,22 +47,44 @@ class GradingPlugin:
             self.results[check_id] = CheckResult(check_id, title, points if passed else 0.0, points, passed, message)
 
 
+@contextlib.contextmanager
+def _quiet_pytest():
+    """No output, and none of the caller's PYTEST_* settings (e.g. PYTEST_ADDOPTS) leaking in."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PYTEST_")}
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            yield out
+    finally:
+        os.environ.update(saved)
+
+
 def run_graders(context: GradingContext) -> list[CheckResult]:
-    """Every hidden check, in file and definition order. Prints nothing."""
+    """Every hidden check, in file and definition order. Prints nothing.
+
+    Raises RuntimeError when pytest itself could not run the checks: an empty result must never
+    look like a student who failed everything.
+    """
     plugin = GradingPlugin(context)
     args = [str(GRADERS_DIR), "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
-            "-p", "no:cacheprovider", "-q", "--no-header", "-o", "console_output_style=classic"]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(args, plugins=[plugin])
+            "-p", "no:cacheprovider", "-q", "--no-header"]
+    with _quiet_pytest() as out:
+        code = pytest.main(args, plugins=[plugin])
+    expected = [cid for cid, _, _ in all_checks()]
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or list(plugin.results) != expected:
+        raise RuntimeError(f"the hidden checks did not run (pytest exit {int(code)}): {out.getvalue()[-500:]}")
     return list(plugin.results.values())
 
 
+@functools.cache
 def all_checks() -> list[tuple[str, str, float]]:
     """(id, title, points) of every hidden check, collected without running anything."""
     plugin = _Collector()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with _quiet_pytest():
         pytest.main([str(GRADERS_DIR), "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
                      "-p", "no:cacheprovider", "--collect-only", "-q"], plugins=[plugin])
+    if not plugin.checks:
+        raise RuntimeError("no hidden checks were collected")
     return plugin.checks
 
 

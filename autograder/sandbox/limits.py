@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import resource
 import signal
@@ -13,15 +14,42 @@ from pathlib import Path
 from autograder.settings import REPO, Limits
 
 SANDBOX_UID_BASE = 61000
-"""Children of job slot k run as uid/gid SANDBOX_UID_BASE + k when the grader runs as root."""
+"""Children run as uid/gid SANDBOX_UID_BASE + k, one k per grading process, when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
 _CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
 _MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
 
 
-def sandbox_uid(slot: int, drop: bool = True) -> int | None:
-    """The unprivileged uid for a job slot, or None when the grader does not switch users."""
-    return SANDBOX_UID_BASE + slot if drop and os.geteuid() == 0 else None
+_CLAIMED: list[tuple[int, int]] = []  # (uid, fd of its held lock)
+
+
+def sandbox_uid(drop: bool = True) -> int | None:
+    """This process's own unprivileged uid for its children, or None when it does not switch users.
+
+    The first call locks the first free uid of SANDBOX_UID_BASE..+999 (an flock on a file in the
+    grader's private cache folder) for the rest of this process's life, so that two batches graded
+    at the same time never share a uid, and so never see or kill each other's children.
+    """
+    if not drop or os.geteuid() != 0:
+        return None
+    if not _CLAIMED:
+        from autograder.data import cache_dir
+
+        folder = cache_dir() / "sandbox-uids"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 1000):
+            fd = os.open(folder / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            _CLAIMED.append((uid, fd))
+            break
+        else:
+            raise RuntimeError("no free sandbox uid")
+    return _CLAIMED[0][0]
 
 
 def become_subreaper() -> None:
@@ -99,7 +127,7 @@ def privilege_drop_works() -> bool:
         return False
     try:
         done = subprocess.run([sys.executable, "-I", "-c", "import torch"], cwd="/", capture_output=True,
-                              timeout=120, preexec_fn=preexec(Limits(), SANDBOX_UID_BASE + 999, hidden_paths()))
+                              timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths()))
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0

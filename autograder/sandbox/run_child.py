@@ -87,14 +87,14 @@ def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
     return workdir
 
 
-def run_child(job: dict, probe_inputs: dict, *, limits: Limits, slot: int = 0, drop: bool = True,
+def run_child(job: dict, probe_inputs: dict, *, limits: Limits, drop: bool = True,
               hide: tuple[Path, ...] = ()) -> ChildRun:
     """Run child.py on job in a fresh directory.
 
     With drop (and root): as an unprivileged uid, in its own mount and network namespaces, with the
     kit's folders and hide (submissions, output) covered by empty tmpfs mounts.
     """
-    uid = sandbox_uid(slot, drop)
+    uid = sandbox_uid(drop)
     workdir = _prepare(job, probe_inputs, uid)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
