@@ -38,7 +38,7 @@ class CannotLearn(nn.Module):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seeds", default="0:20", help="seed range start:stop (default 0:20, twenty seeds)")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     args = parser.parse_args()
     torch.set_num_threads(GRADER_THREADS)
@@ -49,7 +49,8 @@ def main() -> int:
     for name in args.models:
         cfg = RUNS[name]
         ref, bad = [], []
-        for seed in range(args.seeds):
+        start, stop = (int(v) for v in args.seeds.split(":"))
+        for seed in range(start, stop):
             ref.append(short_run(export_trusted(MODELS[name], name), data, cfg, seed))
             bad.append(short_run(export_trusted(lambda: CannotLearn(MODELS[name]()), name), data, cfg, seed))
             print(f"  {name} seed {seed}: reference {ref[-1]:.2f}%, cannot-learn {bad[-1]:.2f}%", file=sys.stderr)

@@ -61,13 +61,15 @@ def become_subreaper() -> None:
 
 
 def pids_of_uid(uid: int) -> list[int]:
+    """Live processes of uid (zombies are dead already and only wait for their parent to reap them)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            if f"\nUid:\t{uid}\t" in status.read_text():
-                found.append(int(status.parent.name))
-        except (OSError, ValueError):
+            text = status.read_text()
+        except OSError:
             continue
+        if f"\nUid:\t{uid}\t" in text and "\nState:\tZ" not in text:
+            found.append(int(status.parent.name))
     return found
 
 
