@@ -1,6 +1,7 @@
 """`python -m autograder grade SUBMITTED --out OUT`: grade a whole batch of submitted notebooks."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def prepare(data_root: str | Path | None, limits: Limits, hide: tuple[Path, ...]
     ensure_available(root)
     grader_data(root)
     drop = privilege_drop_works()
+    if not drop and os.geteuid() == 0:
+        raise UsageError("running as root, but children cannot be isolated here (no namespaces, or the venv's "
+                         "Python lives where other users cannot reach it): submissions would run as root")
     if not drop:
         print("note: children run as this user, without namespaces (see THREAT_MODEL.md)", file=sys.stderr)
     # Children cannot reach our cache folder only when they are isolated; otherwise keep results in memory.

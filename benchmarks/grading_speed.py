@@ -63,8 +63,9 @@ def main() -> int:
         student = Path(tmp) / "submitted" / "reference"
         shutil.copytree(REPO / "source" / "ex01", student)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(student.parent), "--out",
-                               str(Path(tmp) / "out"), "--jobs", "1", "--no-accuracy-cache"], cwd=REPO, capture_output=True, text=True)
+        command = [sys.executable, "-m", "autograder", "grade", str(student.parent), "--out", str(Path(tmp) / "out"),
+                   "--jobs", "1", "--no-accuracy-cache"]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)

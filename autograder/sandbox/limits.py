@@ -8,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ SANDBOX_UID_BASE = 61000
 """Children run as uid/gid SANDBOX_UID_BASE + k, one k per grading process, when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
 _CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
-_MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+_MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_BIND = 0x4000, 0x40000, 0x2, 0x4, 0x1000
 
 
 _CLAIMED: list[tuple[int, int]] = []  # (uid, fd of its held lock)
@@ -87,11 +88,15 @@ def _check(result: int, what: str) -> None:
         raise OSError(ctypes.get_errno(), f"{what} failed")
 
 
-def _isolate(hidden: list[str], uid: int) -> None:
-    """In the forked child, still root: own mount and network namespaces, hidden folders, then the sandbox uid."""
+def _isolate(hidden: list[str], uid: int, venv_mount: str | None) -> None:
+    """In the forked child, still root: own mount and network namespaces, the venv bound to venv_mount
+    (reachable even when the checkout sits in a folder the sandbox uid cannot enter), hidden folders,
+    then the sandbox uid."""
     libc = ctypes.CDLL(None, use_errno=True)
     _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET), "unshare")
     _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    if venv_mount:
+        _check(libc.mount(sys.prefix.encode(), venv_mount.encode(), None, _MS_BIND | _MS_REC, None), "binding the venv")
     for path in hidden:
         _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=64k,mode=0555"),
                f"hiding {path}")
@@ -100,7 +105,12 @@ def _isolate(hidden: list[str], uid: int) -> None:
     os.setuid(uid)
 
 
-def preexec(limits: Limits, uid: int | None, hidden: list[str] = ()):
+def venv_python(venv_mount: Path) -> str:
+    """The venv's interpreter as the child sees it, through the bind mount made by _isolate."""
+    return str(venv_mount / Path(sys.executable).relative_to(sys.prefix))
+
+
+def preexec(limits: Limits, uid: int | None, hidden: list[str] = (), venv_mount: Path | None = None):
     """The function run in the forked child just before exec."""
     # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
     nproc = limits.max_processes + (0 if uid is not None else len(pids_of_uid(os.getuid())))
@@ -115,7 +125,7 @@ def preexec(limits: Limits, uid: int | None, hidden: list[str] = ()):
 
     def apply() -> None:
         if uid is not None:
-            _isolate(hidden, uid)
+            _isolate(hidden, uid, str(venv_mount) if venv_mount else None)
         for which, value in caps.items():
             resource.setrlimit(which, (value, value))
 
@@ -127,11 +137,15 @@ def privilege_drop_works() -> bool:
     sandbox uid can start this interpreter and import torch (a venv under /root, mode 700, cannot)."""
     if os.geteuid() != 0:
         return False
-    try:
-        done = subprocess.run([sys.executable, "-I", "-c", "import torch"], cwd="/", capture_output=True,
-                              timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths()))
-    except (OSError, subprocess.SubprocessError):
-        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        mount = Path(tmp) / "venv"
+        mount.mkdir()
+        try:
+            done = subprocess.run([venv_python(mount), "-I", "-c", "import torch"], cwd="/", capture_output=True,
+                                  timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths(), mount))
+        except (OSError, subprocess.SubprocessError):
+            return False
     return done.returncode == 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.sandbox.limits import hidden_paths, kill_leftovers, preexec, sandbox_uid
+from autograder.sandbox.limits import hidden_paths, kill_leftovers, preexec, sandbox_uid, venv_python
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
@@ -80,6 +80,7 @@ def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
     (workdir / "job.json").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
     torch.save(probe_inputs, workdir / "probe_inputs.pt")
     (workdir / "out").mkdir()
+    (workdir / "venv").mkdir()  # where the child sees the venv (a bind mount, when isolated)
     if uid is not None:
         for path in [workdir, *workdir.rglob("*")]:
             os.chown(path, uid, uid)
@@ -100,10 +101,11 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, drop: bool = Tru
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
     start = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-I", "child.py"], cwd=workdir, env=env,
+        [venv_python(workdir / "venv") if uid is not None else sys.executable, "-I", "child.py"], cwd=workdir, env=env,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True, close_fds=True,
-        preexec_fn=preexec(limits, uid, hidden_paths((*hide, *_other_workdirs(workdir))) if uid is not None else []),
+        preexec_fn=preexec(limits, uid, hidden_paths((*hide, *_other_workdirs(workdir))) if uid is not None else [],
+                           workdir / "venv"),
     )
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
