@@ -69,7 +69,7 @@ def test_background_process_is_killed_afterwards(tmp_path):
     marker = f"sleep-marker-{os.getpid()}"
     result, _ = run(f"""
         import subprocess
-        subprocess.Popen(["/bin/sh", "-c", "exec -a {marker} sleep 300"], start_new_session=True)
+        subprocess.Popen(["/bin/sh", "-c", "sleep 300; : {marker}"], start_new_session=True)
         """)
     assert result.leftovers >= 1
     alive = [p for p in Path("/proc").glob("[0-9]*/cmdline") if marker.encode() in _read(p)]

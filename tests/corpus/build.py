@@ -294,7 +294,7 @@ def background_process(d):
     write(d, "01_tutorial.ipynb", only("01_tutorial", """
 import subprocess
 class _Linger:
-    subprocess.Popen(["/bin/sh", "-c", "exec -a corpus-lingering-process sleep 600"], start_new_session=True,
+    subprocess.Popen(["/bin/sh", "-c", "sleep 600; : corpus-lingering-process"], start_new_session=True,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 """, keep_reference=True))
 
