@@ -74,13 +74,21 @@ def pids_of_uid(uid: int) -> list[int]:
     return found
 
 
-def hidden_paths(extra: tuple[Path, ...] = ()) -> list[str]:
-    """Folders a child must not see: every top-level folder of the kit except the venv, plus extra
-    (the submissions and the output folder)."""
-    venv = Path(sys.prefix).resolve()
-    paths = {p.resolve() for p in REPO.iterdir() if p.is_dir() and not p.is_symlink()}
-    paths |= {Path(p).resolve() for p in extra if Path(p).is_dir()}
-    return sorted(str(p) for p in paths if p != venv and venv not in p.parents and p not in venv.parents)
+# Top-level folders a child keeps: the operating system. Everything else (/work, /home, /root, /srv,
+# /opt, /mnt, other checkouts of this kit, ...) is covered, and so is every folder in /tmp but its own.
+SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "tmp", "usr"}
+
+
+def hidden_paths(extra: tuple[Path, ...] = (), keep: Path | None = None) -> list[str]:
+    """Folders a child must not see: all but the operating system's top-level folders, every folder in
+    the temp folder except keep (its own working directory), the kit's folders (the venv included) and extra."""
+    tmp = Path(tempfile.gettempdir())
+    paths = {p for p in Path("/").iterdir() if p.name not in SYSTEM_DIRS}
+    paths |= {p for p in tmp.iterdir() if keep is None or p.resolve() != keep.resolve()}
+    paths |= set(REPO.iterdir()) | {Path(p) for p in extra}
+    # The venv may be covered too: the child reaches it through the bind mount made before the covering.
+    found = {p.resolve() for p in paths if p.is_dir() and not p.is_symlink()}
+    return sorted(str(p) for p in found if not any(q in p.parents for q in found))  # outermost only
 
 
 def _check(result: int, what: str) -> None:
@@ -142,8 +150,9 @@ def privilege_drop_works() -> bool:
         mount = Path(tmp) / "venv"
         mount.mkdir()
         try:
-            done = subprocess.run([venv_python(mount), "-I", "-c", "import torch"], cwd="/", capture_output=True,
-                                  timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths(), mount))
+            done = subprocess.run([venv_python(mount), "-I", "-c", "import torch"], cwd=tmp, capture_output=True,
+                                  timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths(keep=Path(tmp)),
+                                                                  mount))
         except (OSError, subprocess.SubprocessError):
             return False
     return done.returncode == 0

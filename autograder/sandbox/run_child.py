@@ -69,11 +69,6 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _other_workdirs(own: Path) -> list[Path]:
-    """Working directories of other children (a crashed worker may have left one behind)."""
-    return [p for p in own.parent.glob(f"{WORKDIR_PREFIX}*") if p != own]
-
-
 def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     shutil.copy(HARNESS, workdir / "child.py")
@@ -104,8 +99,7 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, drop: bool = Tru
         [venv_python(workdir / "venv") if uid is not None else sys.executable, "-I", "child.py"], cwd=workdir, env=env,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True, close_fds=True,
-        preexec_fn=preexec(limits, uid, hidden_paths((*hide, *_other_workdirs(workdir))) if uid is not None else [],
-                           workdir / "venv"),
+        preexec_fn=preexec(limits, uid, hidden_paths(hide, keep=workdir) if uid is not None else [], workdir / "venv"),
     )
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
