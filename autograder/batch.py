@@ -1,82 +1,146 @@
-"""Grade many submissions in trusted worker processes, one sandboxed child per submission.
+"""Grade many submissions: each in a bounded grading process of its own, `jobs` at a time.
 
-Workers never run student code; they only parse notebooks, start sandboxed children and grade
-artifacts. A worker that dies (say, the OS kills it) costs only the submission it was grading.
+The main process never runs student code and never parses a notebook or a child's artifact: it
+starts one grading process per submission (autograder/grading_process.py), reads the results it
+streams, and builds each StudentResult from its own table of checks and points. A grading process
+that runs out of time, memory or dies costs only its submission: the checks it had finished keep
+their results, the others fail with the reason. Memory stays flat across a batch: every process
+ends with its submission.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from autograder.collect import Submission
+from autograder.graders.accuracy_cache import AccuracyCache, load_folder, save_entry, valid_entry
 from autograder.graders.plugin import all_checks
-from autograder.graders.results import CheckResult
-from autograder.pipeline import GradingSetup, StudentResult, grade_submission
-from autograder.settings import GRADER_THREADS
+from autograder.graders.results import CheckResult, StudentResult
+from autograder.pipeline import GradingSetup
+from autograder.settings import GRADER_THREADS, REPO
+from autograder.text import clean_text
 
-def _init_worker() -> None:
-    # Workers report through their results only: keep their stray warnings off the progress bar.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    import torch
-
-    from autograder.sandbox.limits import become_subreaper
-
-    torch.set_num_threads(GRADER_THREADS)  # fixed, not derived from --jobs: grades never depend on it
-    become_subreaper()
+MAX_CHANNEL_BYTES = 4 * 2**20
+"""What one grading process may report; past it the rest is ignored."""
+STAGES = {"extract": "ノートブックの読み取り", "sandbox": "提出コードの実行", "checks": "採点"}
 
 
-def _grade(sub: Submission, setup: GradingSetup) -> StudentResult:
-    return grade_submission(sub, setup)
+@dataclass
+class _Heard:
+    """What one grading process reported so far."""
+
+    stage: str = ""
+    checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    done: bool = False
 
 
-def _crashed(sub: Submission, why: str) -> StudentResult:
-    checks = [CheckResult(cid, title, 0.0, pts, False, f"採点できませんでした: {why}") for cid, title, pts in all_checks()]
-    return StudentResult(sub.student, checks, [f"採点プロセスが異常終了しました ({why})。"])
+def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -> None:
+    known = {cid for cid, _, _ in all_checks()}
+    total = 0
+    for line in stream:
+        total += len(line)
+        if total > MAX_CHANNEL_BYTES:
+            break
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind == "stage" and item.get("stage") in STAGES:
+            heard.stage = item["stage"]
+        elif kind == "check" and item.get("check") in known and isinstance(item.get("passed"), bool):
+            heard.checks[item["check"]] = (item["passed"], clean_text(item.get("message", "")))
+        elif kind == "notes" and isinstance(item.get("notes"), list):
+            heard.notes += [clean_text(n) for n in item["notes"][:50]]
+        elif kind == "cache" and valid_entry(item.get("key"), item.get("accuracy")):
+            with lock:
+                cache.put(item["key"], item["accuracy"])
+        elif kind == "done":
+            heard.done = True
+    for _ in stream:  # drain, so the process never blocks on a full pipe
+        pass
 
 
-def _pool(ctx, jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker)
+def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
+    """The StudentResult from what was heard; points from our own table, never from the process."""
+    checks = []
+    for cid, title, points in all_checks():
+        if cid in heard.checks:
+            passed, message = heard.checks[cid]
+        else:
+            passed, message = False, f"採点できませんでした: {why or '結果がありません'}"
+        checks.append(CheckResult(cid, title, points if passed else 0.0, points, passed, message))
+    notes = list(heard.notes)
+    if why:
+        notes.append(f"採点を最後まで行えませんでした: {why}")
+    return StudentResult(sub.student, checks, notes, complete=why is None)
+
+
+def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: threading.Lock) -> StudentResult:
+    """Grade sub in a grading process of its own, within setup.budget."""
+    with lock:
+        known = dict(cache.known) if setup.accuracy_cache else {}
+    job = {"student": sub.student, "notebooks": [str(p) for p in sub.notebooks], "notes": list(sub.notes),
+           "setup": setup.to_json(), "cache": known}
+    # Passive OpenMP waits: two processes of GRADER_THREADS threads on few cores share them instead of spinning.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
+    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.grading_process"], cwd=REPO, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True, text=True, encoding="utf-8", errors="replace")
+    heard = _Heard()
+    listener = threading.Thread(target=_listen, args=(proc.stdout, heard, cache, lock), daemon=True)
+    listener.start()
+    try:
+        proc.stdin.write(json.dumps(job, ensure_ascii=True))
+        proc.stdin.close()
+    except OSError:
+        pass
+    why = None
+    try:
+        code = proc.wait(timeout=setup.budget.grade_timeout_s)
+    except subprocess.TimeoutExpired:
+        code = None
+        why = f"{STAGES.get(heard.stage, '採点')}が時間上限 ({setup.budget.grade_timeout_s:g} 秒) を超えました"
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the process and anything it left behind
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    listener.join(timeout=30)
+    if why is None and not heard.done:
+        stage = STAGES.get(heard.stage, "採点の準備")
+        if code is not None and code < 0:
+            why = f"{stage}中に採点プロセスが止まりました ({signal.Signals(-code).name})"
+        else:
+            why = f"{stage}中に採点プロセスが異常終了しました (メモリ上限 {setup.budget.grade_memory_mb} MB を超えた可能性があります)"
+    return _result(sub, heard, why)
 
 
 def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None) -> list[StudentResult]:
-    """Every submission's result, in input order. progress(result) is called as each one finishes.
+    """Every submission's result, in input order. progress(result) is called as each one finishes."""
+    lock = threading.Lock()
+    cache = AccuracyCache(load_folder(setup.cache_dir) if setup.accuracy_cache else {},
+                          on_new=(lambda key, acc: save_entry(setup.cache_dir, key, acc)) if setup.cache_dir else None)
 
-    If a worker process dies, every submission it may have taken down is graded again alone, in a
-    pool of its own, so only the submission that kills its worker twice is marked as crashed.
-    """
-    results: dict[int, StudentResult] = {}
-    ctx = mp.get_context("spawn")
-
-    def finish(i: int, result: StudentResult) -> None:
-        results[i] = result
+    def one(sub: Submission) -> StudentResult:
+        result = grade_one(sub, setup, cache, lock)
         if progress:
-            progress(result)
+            with lock:
+                progress(result)
+        return result
 
-    def run(indices: list[int], workers: int) -> list[int]:
-        broken = []
-        with _pool(ctx, workers) as pool:
-            futures = {pool.submit(_grade, subs[i], setup): i for i in indices}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    finish(i, fut.result())
-                except BrokenProcessPool:
-                    broken.append(i)
-                except Exception as exc:  # a bug in the grader itself: keep the batch going
-                    finish(i, _crashed(subs[i], f"{type(exc).__name__}: {exc}"))
-        return broken
-
-    suspects = run(list(range(len(subs))), max(1, min(jobs, len(subs))))
-    for i in sorted(suspects):
-        if run([i], 1):
-            finish(i, _crashed(subs[i], "worker process died"))
-    return [results[i] for i in range(len(subs))]
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(subs)))) as pool:
+        return list(pool.map(one, subs))
 
 
 def default_jobs() -> int:
-    """One worker per GRADER_THREADS cores."""
+    """One grading process per GRADER_THREADS cores."""
     return max(1, (os.cpu_count() or 1) // GRADER_THREADS)

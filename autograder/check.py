@@ -5,28 +5,33 @@ from pathlib import Path
 
 from autograder.batch import grade_all
 from autograder.collect import Submission
-from autograder.grade import prepare
-from autograder.pipeline import StudentResult
-from autograder.settings import Limits, UsageError
+from autograder.collect.find_submissions import refusal
+from autograder.graders.results import StudentResult
+from autograder.pipeline import prepare
+from autograder.settings import Budget, Limits, UsageError
+from autograder.text import clean_text
 
 
 def table(result: StudentResult) -> str:
+    """Plain text for a terminal: every value that came from the submission is cleaned (no control sequences)."""
     lines = []
     for c in result.checks:
         mark = "合格" if c.passed else "不合格"
         lines.append(f"{mark:　<3} {c.points:>3g}/{c.max_points:<3g} {c.title}")
         if not c.passed:
-            lines.append(f"           {c.message}")
-    lines += [f"注意: {n}" for n in result.notes]
+            lines.append(f"           {clean_text(c.message)}")
+    lines += [f"注意: {clean_text(n)}" for n in result.notes]
     lines.append(f"合計 {result.total:g} / {result.max_total:g} 点")
     return "\n".join(lines)
 
 
-def main(*, notebooks: list[Path], data_root: str | Path | None = None, limits: Limits = Limits()) -> StudentResult:
-    missing = [str(p) for p in notebooks if not Path(p).is_file()]
+def main(*, notebooks: list[Path], data_root: str | Path | None = None, limits: Limits = Limits(),
+         budget: Budget = Budget()) -> StudentResult:
+    missing = [clean_text(p) for p in notebooks if not Path(p).is_file()]
     if missing:
         raise UsageError(f"not a file: {', '.join(missing)}")
-    folders = tuple(sorted({Path(p).resolve().parent for p in notebooks}))
-    setup = prepare(data_root, limits, hide=folders)
-    sub = Submission("you", tuple(sorted(Path(p) for p in notebooks)))
+    setup = prepare(data_root, limits, budget)
+    paths = tuple(sorted(Path(p) for p in notebooks))
+    notes = tuple(why for p in paths if (why := refusal(p, p.lstat())))
+    sub = Submission("you", tuple(p for p in paths if not refusal(p, p.lstat())), notes)
     return grade_all([sub], setup, jobs=1)[0]

@@ -7,17 +7,18 @@ from dataclasses import fields
 from pathlib import Path
 
 from autograder.data import ENV_VAR, DataNotFound
-from autograder.settings import ASSIGNMENT, Limits, UsageError
+from autograder.settings import ASSIGNMENT, Budget, Limits, UsageError
 
 
-def _limits(args) -> Limits:
-    return Limits(**{f.name: getattr(args, f.name) for f in fields(Limits) if getattr(args, f.name) is not None})
+def _limits(args, cls=Limits):
+    return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name) is not None})
 
 
 def _add_limits(p: argparse.ArgumentParser) -> None:
-    for f in fields(Limits):
-        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=type(f.default), default=None,
-                       help=f"sandbox limit (default {f.default})")
+    for cls, what in ((Limits, "sandbox limit"), (Budget, "grader budget per submission")):
+        for f in fields(cls):
+            p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=type(f.default), default=None,
+                           help=f"{what} (default {f.default})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,21 +53,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_unwritten(unwritten: list[str]) -> int:
+    """Exit status 1, with one line, when some rows or files could not be written; else 0."""
+    if unwritten:
+        print(f"error: {len(unwritten)} rows or files could not be written: {'; '.join(unwritten[:10])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _run(args) -> int:
     if args.verb == "grade":
         from autograder import grade
 
-        results = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
-                             limits=_limits(args), show_progress=True, accuracy_cache=not args.no_accuracy_cache)
+        results, unwritten = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
+                                        limits=_limits(args), budget=_limits(args, Budget), show_progress=True,
+                                        accuracy_cache=not args.no_accuracy_cache)
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
+        return _report_unwritten(unwritten)
     elif args.verb == "check":
         from autograder import check
 
-        print(check.table(check.main(notebooks=args.notebooks, data_root=args.data_root, limits=_limits(args))))
+        print(check.table(check.main(notebooks=args.notebooks, data_root=args.data_root, limits=_limits(args),
+                                     budget=_limits(args, Budget))))
     elif args.verb == "demo":
         from autograder import demo
 
-        print(demo.table(demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs)))
+        results, unwritten = demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs)
+        print(demo.table(results))
+        return _report_unwritten(unwritten)
     elif args.verb == "release":
         from autograder import release
 

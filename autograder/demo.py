@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import grade
-from autograder.pipeline import StudentResult
+from autograder.graders.results import StudentResult
 from autograder.settings import ASSIGNMENT, REPO
 
 # student -> (notebook stem, cell id, [(old, new), ...]) applied to the reference notebooks
@@ -74,6 +74,6 @@ def table(results: list[StudentResult]) -> str:
     return "\n".join(lines)
 
 
-def main(*, out: Path = Path("demo-out"), data_root=None, jobs: int | None = None) -> list[StudentResult]:
+def main(*, out: Path = Path("demo-out"), data_root=None, jobs: int | None = None) -> tuple[list[StudentResult], list[str]]:
     submitted = build_examples(Path(out) / "submitted")
     return grade.main(submitted=submitted, out=Path(out) / "grades", data_root=data_root, jobs=jobs)

@@ -1,37 +1,30 @@
-"""One submission through every stage: extract -> sandboxed run -> hidden checks."""
+"""One submission through every stage: extract -> sandboxed run -> hidden checks.
+
+prepare() sets a batch up once (in the main process); grade_submission() runs in a bounded grading
+process of its own per submission (autograder/grading_process.py), never in the process that writes
+the grades.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograder.collect import Submission
+from autograder.data import cache_dir, ensure_available, resolve_root
 from autograder.extract import Extraction, extract
 from autograder.graders import probes
+from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.context import GradingContext, read_report
-from autograder.graders.plugin import run_graders
-from autograder.graders.results import CheckResult
+from autograder.graders.plugin import all_checks, run_graders
+from autograder.graders.results import CheckResult, StudentResult
+from autograder.graders.short_run import grader_data
 from autograder.sandbox import run_child
-from autograder.settings import FUNCTION_NAMES, MODEL_NAMES, Limits
-
-
-@dataclass
-class StudentResult:
-    """The grade of one student."""
-
-    student: str
-    """Student id (submission folder name)."""
-    checks: list[CheckResult]
-    """Every hidden check, in grading order."""
-    notes: list[str] = field(default_factory=list)
-    """Japanese remarks on the submission as a whole (unreadable notebooks, dropped cells, limits hit)."""
-
-    @property
-    def total(self) -> float:
-        return sum(c.points for c in self.checks)
-
-    @property
-    def max_total(self) -> float:
-        return sum(c.max_points for c in self.checks)
+from autograder.sandbox.isolate import isolation_works
+from autograder.sandbox.limits import sandbox_uid
+from autograder.settings import FUNCTION_NAMES, MODEL_NAMES, Budget, Limits, UsageError
 
 
 def build_job(extraction: Extraction) -> dict:
@@ -49,41 +42,85 @@ def build_job(extraction: Extraction) -> dict:
 
 @dataclass(frozen=True)
 class GradingSetup:
-    """How a batch is graded; the same for every submission in it."""
+    """How a batch is graded; the same for every submission in it. Travels as JSON to grading processes."""
 
     data_root: Path | None
     """CIFAR-10 root for the accuracy runs."""
     limits: Limits = Limits()
     """Sandbox limits of each child."""
-    drop: bool = True
-    """Isolate children (own uid, namespaces, hidden folders) when running as root."""
-    hide: tuple[Path, ...] = ()
-    """Folders besides the kit's own that children must not see: the submissions and the output."""
+    budget: Budget = Budget()
+    """What the grader may spend on each submission."""
+    isolate: bool = True
+    """Run children inside bubblewrap (own namespaces, allow-listed files; own uid as root)."""
     cache_dir: Path | None = None
     """Where short-run accuracies persist between batches (only where children cannot reach it)."""
+    accuracy_cache: bool = True
+    """Reuse the accuracy of a model already trained with the same artifacts."""
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["limits"], data["budget"] = asdict(self.limits), asdict(self.budget)
+        data["data_root"] = str(self.data_root) if self.data_root else None
+        data["cache_dir"] = str(self.cache_dir) if self.cache_dir else None
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> GradingSetup:
+        data = json.loads(text)
+        return cls(data_root=Path(data["data_root"]) if data["data_root"] else None, limits=Limits(**data["limits"]),
+                   budget=Budget(**data["budget"]), isolate=data["isolate"],
+                   cache_dir=Path(data["cache_dir"]) if data["cache_dir"] else None,
+                   accuracy_cache=data["accuracy_cache"])
 
 
-def grade_submission(sub: Submission, setup: GradingSetup) -> StudentResult:
+def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Budget = Budget(),
+            accuracy_cache: bool = True) -> GradingSetup:
+    """Check the graders and the data (UsageError / DataNotFound), decode the grader's subsets once,
+    probe isolation. As root without isolation, refuse rather than run submissions as root."""
+    all_checks()  # refuses planted tests before anything else runs
+    root = resolve_root(data_root)
+    ensure_available(root)
+    grader_data(root)
+    root_user = os.geteuid() == 0
+    isolate, why = isolation_works(sandbox_uid() if root_user else None)
+    if not isolate and root_user:
+        raise UsageError(f"running as root, but children cannot be isolated here ({why}): submissions would run "
+                         "as root. Install bubblewrap (apt-get install bubblewrap)")
+    if not isolate:
+        print(f"note: children run as this user without isolation ({why}; see THREAT_MODEL.md)", file=sys.stderr)
+    # Only isolated children cannot reach our cache folder; otherwise results live in this batch only.
+    cache = cache_dir() / "accuracy" if isolate and accuracy_cache else None
+    return GradingSetup(root, limits, budget, isolate, cache, accuracy_cache)
+
+
+def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache, emit=None) -> StudentResult:
+    """Every check of one submission. emit(kind, **data) hears each stage and check as it finishes."""
+    emit = emit or (lambda kind, **data: None)
+    emit("stage", stage="extract")
     extraction = extract(sub)
     job = build_job(extraction)
     probe_inputs = probes.make_inputs()
-    run = None
-    if job["modules"]:
-        run = run_child(job, probe_inputs, limits=setup.limits, drop=setup.drop, hide=setup.hide)
-    try:
-        context = GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, setup.cache_dir)
-        checks = run_graders(context)
-    finally:
-        if run is not None:
-            run.cleanup()
-    notes = [note for nb in extraction.notebooks for note in nb.notes]
+    notes = list(sub.notes) + [note for nb in extraction.notebooks for note in nb.notes]
     notes += [note for name in extraction.chosen for note in extraction.notes[name]]  # which copy was graded
     if not sub.notebooks:
         notes.append("提出フォルダにノートブック (.ipynb) がありません。")
-    if run is not None and run.reason:
-        notes.append(f"採点用の実行を打ち切りました: {run.reason}")
-    if run is not None and run.leftovers:
-        notes.append(f"終了後も残っていたプロセス {run.leftovers} 個を止めました。")
-    return StudentResult(sub.student, checks, notes)
+    emit("notes", notes=notes)
 
+    def graded(context: GradingContext) -> list[CheckResult]:
+        emit("stage", stage="checks")
+        return run_graders(context, on_result=lambda c: emit("check", check=c.check, passed=c.passed, message=c.message))
 
+    if not job["modules"]:
+        checks = graded(GradingContext(extraction, None, {}, probe_inputs, setup.data_root, cache, setup.budget))
+        return StudentResult(sub.student, checks, notes)
+    emit("stage", stage="sandbox")
+    with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate) as run:
+        checks = graded(GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, cache,
+                                       setup.budget))
+    more = []
+    if run.reason:
+        more.append(f"採点用の実行を打ち切りました: {run.reason}")
+    if run.leftovers:
+        more.append(f"終了後も残っていたプロセス {run.leftovers} 個を止めました。")
+    emit("notes", notes=more)
+    return StudentResult(sub.student, checks, notes + more)

@@ -50,3 +50,19 @@ class Limits:
     """stdout + stderr bytes the child may print before it is killed."""
     file_mb: int = 1024
     """Largest file the child may write (RLIMIT_FSIZE); VGG11's weights take about 113 MB."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the grader itself may spend on one submission: its own trusted grading process (which
+    parses the notebooks, loads the child's artifacts and trains the grader's runs), child included.
+
+    A breach costs that submission only: the checks not yet done fail with the reason.
+    """
+
+    grade_timeout_s: float = 900.0
+    """Wall-clock seconds of one submission's whole grading process (the reference takes about 60 s)."""
+    grade_memory_mb: int = 16384
+    """Address space (RLIMIT_AS) of one submission's grading process; torch alone maps about 3.2 GB."""
+    train_s: float = 240.0
+    """Seconds one accuracy run may take, projected from its first steps (VGG11 takes about 30 s)."""

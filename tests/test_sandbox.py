@@ -9,20 +9,24 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import run_child
-from autograder.sandbox.limits import pids_of_uid, privilege_drop_works, sandbox_uid
+from autograder.sandbox.isolate import isolation_works
+from autograder.sandbox.limits import pids_of_uid, sandbox_uid
 from autograder.settings import REPO, Limits
 
-ISOLATED = privilege_drop_works()
-needs_isolation = pytest.mark.skipif(not ISOLATED, reason="needs root with namespaces (CI runs as root)")
+ISOLATED = isolation_works(sandbox_uid())[0]
+needs_isolation = pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap with user namespaces (CI has both)")
+
+
+def run_job(job: dict, **limits):
+    with run_child(job, {}, limits=Limits(**limits), isolate=ISOLATED) as result:
+        report = json.loads((result.workdir / "out" / "report.json").read_text())
+    assert not result.workdir.exists(), "the child's working folder outlived its run"
+    return result, report
 
 
 def run(code: str, **limits):
-    job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(code)}]}],
-           "models": {}, "functions": {}}
-    result = run_child(job, {}, limits=Limits(**limits))
-    report = json.loads((result.workdir / "out" / "report.json").read_text())
-    result.cleanup()
-    return result, report
+    return run_job({"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(code)}]}],
+                    "models": {}, "functions": {}}, **limits)
 
 
 def module_errors(report) -> str:
@@ -59,9 +63,7 @@ def test_sys_exit_only_ends_that_statement():
     job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": "import sys\nsys.exit(0)"},
                                                          {"cell": 2, "code": "after = 1"}]}],
            "models": {}, "functions": {}}
-    result = run_child(job, {}, limits=Limits())
-    report = json.loads((result.workdir / "out" / "report.json").read_text())
-    result.cleanup()
+    _, report = run_job(job)
     assert report["finished"] and "SystemExit" in module_errors(report)
 
 
@@ -71,7 +73,7 @@ def test_background_process_is_killed_afterwards(tmp_path):
         import subprocess
         subprocess.Popen(["/bin/sh", "-c", "sleep 300; : {marker}"], start_new_session=True)
         """)
-    assert result.leftovers >= 1
+    assert result.leftovers >= 1 or ISOLATED  # isolated, its PID namespace ends with it: nothing is left to kill
     alive = [p for p in Path("/proc").glob("[0-9]*/cmdline") if marker.encode() in _read(p)]
     assert not alive, "a process of the submission outlived its grading"
 
@@ -131,8 +133,52 @@ def test_child_cannot_see_the_kit_or_the_network(tmp_path):
         uid = os.getuid()
         """)}, {"cell": 2, "code": "assert not seen, seen"}, {"cell": 3, "code": "assert uid != 0"}]}],
         "models": {}, "functions": {}}
-    result = run_child(job, {}, limits=Limits(), hide=(secret,))
-    report = json.loads((result.workdir / "out" / "report.json").read_text())
-    result.cleanup()
+    _, report = run_job(job)
     shutil.rmtree(stale)
+    assert report["finished"] and module_errors(report) == ""
+
+
+@needs_isolation
+def test_writable_places_are_private_and_gone_afterwards(tmp_path):
+    """What one child leaves in /tmp, /var/tmp or /dev/shm, the next never sees; a folder made after a
+    child starts is not visible to it either (an allow-list, not a list of what to hide)."""
+    leave = "for d in ('/tmp', '/var/tmp', '/dev/shm'):\n    open(d + '/left-behind', 'w').write('x')"
+    _, report = run(leave)
+    assert module_errors(report) == ""
+    late = tmp_path / "made-later"
+    code = f"""
+        import os, time
+        os.makedirs('/sandbox/out', exist_ok=True)
+        time.sleep(1)  # the grader makes {str(late)!r} meanwhile
+        seen = [d for d in ('/tmp', '/var/tmp', '/dev/shm') if os.path.exists(d + '/left-behind')]
+        seen += [p for p in ({str(late)!r}, {str(tmp_path)!r}) if os.path.exists(p)]
+        """
+    job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(code)},
+                                                         {"cell": 2, "code": "assert not seen, seen"}]}],
+           "models": {}, "functions": {}}
+    late.mkdir()
+    _, report = run_job(job)
+    assert report["finished"] and module_errors(report) == ""
+
+
+@needs_isolation
+def test_mount_table_and_process_list_hide_the_grader(tmp_path):
+    code = """
+        import os
+        mounts = open('/proc/self/mountinfo').read()
+        cmdlines = []
+        for pid in os.listdir('/proc'):
+            if pid.isdigit():
+                try:
+                    cmdlines.append(open(f'/proc/{pid}/cmdline', 'rb').read().decode(errors='replace'))
+                except OSError:
+                    pass
+        """
+    job = {"modules": [{"name": "t.ipynb", "snippets": [
+        {"cell": 1, "code": textwrap.dedent(code)},
+        {"cell": 2, "code": f"assert {str(REPO / 'autograder')!r} not in mounts, 'kit in mount table'"},
+        {"cell": 3, "code": f"assert {str(tmp_path)!r} not in mounts, 'output in mount table'"},
+        {"cell": 4, "code": "assert not [c for c in cmdlines if 'pytest' in c or 'autograder' in c], cmdlines"},
+        {"cell": 5, "code": "assert len(cmdlines) <= 3, cmdlines"}]}], "models": {}, "functions": {}}
+    _, report = run_job(job)
     assert report["finished"] and module_errors(report) == ""

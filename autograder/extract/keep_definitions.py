@@ -9,6 +9,7 @@ import ast
 
 from autograder.extract.model import NotebookDefs, Snippet
 from autograder.settings import FUNCTION_NAMES, MODEL_NAMES
+from autograder.text import clean_text
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
@@ -65,7 +66,10 @@ class KeepDefinitions:
             try:
                 tree = ast.parse(source)
             except SyntaxError as e:
-                nb.notes.append(f"{nb.name} セル {index}: 文法エラーのため使いません ({e.msg}, {e.lineno} 行目)。")
+                nb.notes.append(f"{nb.name} セル {index}: 文法エラーのため使いません ({clean_text(e.msg, 80)}, {e.lineno} 行目)。")
+                continue
+            except (RecursionError, MemoryError, ValueError) as e:  # absurd nesting, NUL bytes, ...
+                nb.notes.append(f"{nb.name} セル {index}: 読み取れないため使いません ({type(e).__name__})。")
                 continue
             statements += [(index, stmt) for stmt in tree.body]
 
@@ -74,21 +78,33 @@ class KeepDefinitions:
         for (_, stmt), kept in zip(statements, keep):
             if kept:
                 needed |= _loaded_names(stmt)
-        # Constants: assignments to names that kept code reads, with side-effect-free values.
-        changed = True
-        while changed:
-            changed = False
-            for i, (_, stmt) in enumerate(statements):
-                if keep[i] or not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
-                    continue
-                if _assigned_names(stmt) & needed and _is_constant_expr(stmt.value):
-                    keep[i] = changed = True
-                    needed |= _loaded_names(stmt.value)
+        # Constants: assignments to names that kept code reads, with side-effect-free values. A work
+        # list over names, so the cost is linear in the notebook, however the assignments chain.
+        assigns: dict[str, list[int]] = {}
+        for i, (_, stmt) in enumerate(statements):
+            if not keep[i] and isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                for name in _assigned_names(stmt):
+                    assigns.setdefault(name, []).append(i)
+        todo, done = list(needed), set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for i in assigns.get(name, ()):
+                if not keep[i] and _is_constant_expr(statements[i][1].value):
+                    keep[i] = True
+                    todo += _loaded_names(statements[i][1].value) - done
 
         # Imports first, as if every import cell had run before the rest (as it usually had).
         order = sorted(range(len(statements)), key=lambda i: not isinstance(statements[i][1], _IMPORTS))
         for index, stmt in (statements[i] for i in order if keep[i]):
-            nb.snippets.append(Snippet(cell=index, code=ast.unparse(stmt)))
+            try:
+                code = ast.unparse(stmt)
+            except (RecursionError, MemoryError, ValueError) as e:
+                nb.notes.append(f"{nb.name} セル {index}: 読み取れないため使いません ({type(e).__name__})。")
+                continue
+            nb.snippets.append(Snippet(cell=index, code=code))
             if isinstance(stmt, _DEFS):
                 nb.defined.add(stmt.name)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):

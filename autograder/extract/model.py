@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.text import NAME_LIMIT, clean_text
+
 
 @dataclass
 class Snippet:
@@ -32,7 +34,8 @@ class NotebookDefs:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The file name, printable (it may hold any bytes)."""
+        return clean_text(self.path.name, NAME_LIMIT)
 
 
 @dataclass

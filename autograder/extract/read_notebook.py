@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
+from autograder.collect.find_submissions import refusal
 from autograder.extract.model import NotebookDefs
 
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 100 * 1024 * 1024
 
 
 class ReadNotebook:
     """Read the file (never write it) and collect the source of every code cell."""
 
     def apply(self, nb: NotebookDefs) -> None:
-        size = nb.path.stat().st_size
-        if size > MAX_BYTES:
-            nb.notes.append(f"{nb.name}: ファイルが大きすぎるため読みませんでした ({size // 2**20} MB)。")
+        raw = self._read(nb)
+        if raw is None:
             return
-        raw = nb.path.read_bytes()
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -48,3 +49,23 @@ class ReadNotebook:
                 nb.cells.append((index, source))
         if not nb.cells:
             nb.notes.append(f"{nb.name}: コードの入ったセルがありません。")
+
+    @staticmethod
+    def _read(nb: NotebookDefs) -> bytes | None:
+        """The file's bytes, opened without following links; None (and a note) for anything but a plain file."""
+        try:
+            fd = os.open(nb.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            why = refusal(nb.path, nb.path.lstat()) if nb.path.is_symlink() else None
+            nb.notes.append(why or f"{nb.name}: ファイルを開けませんでした ({exc.strerror})。")
+            return None
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            why = refusal(nb.path, st)
+            if why:
+                nb.notes.append(why)
+                return None
+            if st.st_size > MAX_BYTES:
+                nb.notes.append(f"{nb.name}: ファイルが大きすぎるため読みませんでした ({st.st_size // 2**20} MB)。")
+                return None
+            return f.read(MAX_BYTES + 1)

@@ -6,7 +6,8 @@ import re
 from autograder.extract.model import NotebookDefs
 
 # `!pip install x`, `%matplotlib inline`, `files = !ls`, `t = %timeit f()`
-_MAGIC_LINE = re.compile(r"^(\s*)(?:[!%]|[\w.,\s]+=\s*[!%])")
+# Linear time on any line: the assignment target allows no whitespace run that could backtrack.
+_MAGIC_LINE = re.compile(r"^([ \t]*)(?:[!%]|[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[!%])")
 # Cell magics whose body is ordinary Python.
 _PYTHON_CELL_MAGICS = {"time", "capture", "timeit"}
 

@@ -10,21 +10,20 @@ from pathlib import Path
 import torch
 
 from autograder.extract import Extraction
-from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model
-from autograder.graders.results import CheckFailed
 from autograder.graders import graph_model as graph_model_module
 from autograder.graders import short_run as short_run_module
+from autograder.graders.accuracy_cache import AccuracyCache
+from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
+from autograder.graders.results import CheckFailed
 from autograder.graders.short_run import RUNS, grader_data, short_run
-from autograder.files import write_atomic
-from autograder.settings import GRADER_THREADS
 from autograder.sandbox import ChildRun
+from autograder.settings import GRADER_THREADS, Budget
+from autograder.text import clean_text
 
 MAX_FORWARD_FLOPS = 2_000_000_000
 """Per-image forward FLOPs above which the grader refuses to train a model (VGG11 needs about 0.6 G)."""
 
 _MEMORY_MARKERS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
-_ACCURACY: dict[str, float] = {}
-"""Artifact hash -> short-run accuracy. Identical artifacts train identically, so each trains once per process."""
 
 
 def artifact(out_dir: Path | None, filename: str, max_mb: int = 1024) -> Path | None:
@@ -39,9 +38,8 @@ def artifact(out_dir: Path | None, filename: str, max_mb: int = 1024) -> Path | 
     return path if stat.S_ISREG(st.st_mode) and st.st_size <= max_mb * 2**20 else None
 
 
-def _clip(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "…"
+def _clip(text: object, limit: int = 300) -> str:
+    return clean_text(text, limit)
 
 
 @dataclass
@@ -58,8 +56,10 @@ class GradingContext:
     """The probe tensors the trusted process gave the child (see probes.make_inputs)."""
     data_root: Path | None
     """CIFAR-10 root for the accuracy runs."""
-    cache_dir: Path | None = None
-    """Persistent accuracy cache (see GradingSetup.cache_dir); None keeps it in this process only."""
+    cache: AccuracyCache = field(default_factory=AccuracyCache)
+    """Accuracies of models trained already (lent by the main process)."""
+    budget: Budget = Budget()
+    """What the grader may spend on this submission."""
     _models: dict = field(default_factory=dict)
 
     @property
@@ -122,25 +122,20 @@ class GradingContext:
         return model
 
     def accuracy(self, name: str) -> float:
-        """Test accuracy (%) of the grader's short seeded run of this model.
+        """Test accuracy (%) of the grader's short seeded run of this model (CheckFailed when it cannot run).
 
         Identical artifacts train identically, so the result is kept under a hash of the artifacts,
-        the run settings and the training code: in this process, and in cache_dir when there is one.
+        the run settings and the training code.
         """
         model = self.model(name)
         if self.data_root is None:
             raise RuntimeError("no CIFAR-10 root was given to the graders")
         key = self._accuracy_key(name)
-        if key not in _ACCURACY and self.cache_dir is not None:
-            try:
-                _ACCURACY[key] = float(json.loads((self.cache_dir / f"{key}.json").read_text())["accuracy"])
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
-        if key not in _ACCURACY:
-            _ACCURACY[key] = short_run(model, grader_data(self.data_root), RUNS[name])
-            if self.cache_dir is not None:
-                write_atomic(self.cache_dir / f"{key}.json", json.dumps({"accuracy": _ACCURACY[key]}))
-        return _ACCURACY[key]
+        found = self.cache.get(key)
+        if found is None:
+            found = short_run(model, grader_data(self.data_root), RUNS[name], budget_s=self.budget.train_s)
+            self.cache.put(key, found)
+        return found
 
     def _accuracy_key(self, name: str) -> str:
         digest = hashlib.sha256(f"{name}|{RUNS[name]}|{self.data_root}|{torch.__version__}|{GRADER_THREADS}".encode())
@@ -151,23 +146,59 @@ class GradingContext:
         return digest.hexdigest()
 
     # ------------------------------------------------------------------ functions
-    def function(self, name: str) -> dict:
-        """The child's record of calling name (untrusted values, to be checked against references)."""
+    def function(self, name: str):
+        """What name returned in the child, as plain data (see plain()); CheckFailed with the reason when
+        the call failed or its value cannot be read."""
         entry = self.report.get("functions", {}).get(name) if isinstance(self.report.get("functions"), dict) else None
         if not isinstance(entry, dict) or entry.get("error") or name not in self.extraction.chosen:
             raise CheckFailed(self.why_missing(name, "functions"))
-        return entry
+        path = artifact(self.out_dir, f"{name}.returned.pt", max_mb=16)
+        if path is None:
+            raise CheckFailed(self.why_missing(name, "functions"))
+        try:
+            return plain(load_tensors(path, 16))
+        except Exception:  # a type that weights_only refuses: anything but plain data, tensors and devices
+            raise CheckFailed(f"{name} の戻り値の型を採点で扱えません (数値・テンソル・torch.device・リスト・辞書にしてください)。") from None
 
     def probe_tensor(self, key: str) -> torch.Tensor | None:
         path = artifact(self.out_dir, "probes.pt", max_mb=16)
         if path is None:
             return None
         try:
-            saved = torch.load(path, weights_only=True, map_location="cpu")
+            saved = load_tensors(path, 16)
         except Exception:
             return None
-        value = saved.get(key) if isinstance(saved, dict) else None
-        return value if isinstance(value, torch.Tensor) else None
+        value = saved.get(key) if type(saved) is dict else None
+        return value if type(value) is torch.Tensor and value.numel() <= 2**20 else None
+
+
+class Device(str):
+    """A torch.device that a function returned (by its real type), as its text."""
+
+
+class Unknown(str):
+    """A returned value of a type the checks do not take, as its type's name."""
+
+
+def plain(value, depth: int = 0):
+    """Plain data from a value loaded with weights_only, judged by its real type, never by the module
+    and name it claims: float for numbers and one-element tensors, Device, list, dict, else Unknown."""
+    kind = type(value)
+    if depth > 4:
+        return Unknown("深すぎる入れ子")
+    if value is None or kind in (bool, str):
+        return value
+    if kind in (int, float):
+        return float(value)
+    if kind is torch.device:
+        return Device(str(value))
+    if kind is torch.Tensor:
+        return float(value.item()) if value.numel() == 1 and not value.is_complex() else Unknown(f"テンソル {tuple(value.shape)}")
+    if kind in (list, tuple):
+        return [plain(v, depth + 1) for v in list(value)[:50]]
+    if kind is dict:
+        return {clean_text(k, 40): plain(v, depth + 1) for k, v in list(value.items())[:50]}
+    return Unknown(kind.__name__)
 
 
 def read_report(run: ChildRun | None) -> dict:
@@ -180,18 +211,3 @@ def read_report(run: ChildRun | None) -> dict:
     except (OSError, ValueError):
         return {}
     return report if isinstance(report, dict) else {}
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass

@@ -11,22 +11,31 @@ import pytest
 
 from autograder.graders.context import GradingContext
 from autograder.graders.results import CheckFailed, CheckResult
+from autograder.settings import UsageError
+from autograder.text import clean_text, exception_line
 
 GRADERS_DIR = Path(__file__).resolve().parent
+
+
+_MEMORY = ("can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory", "out of memory")
 
 
 def _message(excinfo) -> str:
     exc = excinfo.value
     if isinstance(exc, CheckFailed):
-        return str(exc)
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return f"採点中にエラーが起きました ({text[:300]})"
+        return clean_text(exc)
+    text = exception_line(exc)
+    if isinstance(exc, MemoryError) or any(m in text for m in _MEMORY):
+        return f"採点のメモリ上限を超えたため、この項目を確かめられませんでした ({text[:120]})"
+    return f"採点中にエラーが起きました ({text})"
 
 
 class GradingPlugin:
-    def __init__(self, context: GradingContext):
+    def __init__(self, context: GradingContext, on_result=None):
         self.context = context
         self.results: dict[str, CheckResult] = {}
+        self.on_result = on_result or (lambda result: None)
+        self._check_of: dict[str, str] = {}  # pytest node id -> check id
 
     @pytest.fixture
     def submission(self) -> GradingContext:
@@ -43,8 +52,13 @@ class GradingPlugin:
         points = float(marker.kwargs["points"])
         passed = report.passed and report.when == "call"
         message = "OK" if passed else (_message(call.excinfo) if call.excinfo else "失敗しました")
+        self._check_of[item.nodeid] = check_id
         if check_id not in self.results or not passed:
             self.results[check_id] = CheckResult(check_id, title, points if passed else 0.0, points, passed, message)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if nodeid in self._check_of:
+            self.on_result(self.results[self._check_of[nodeid]])
 
 
 @contextlib.contextmanager
@@ -59,13 +73,14 @@ def _quiet_pytest():
         os.environ.update(saved)
 
 
-def run_graders(context: GradingContext) -> list[CheckResult]:
-    """Every hidden check, in file and definition order. Prints nothing.
+def run_graders(context: GradingContext, on_result=None) -> list[CheckResult]:
+    """Every hidden check, in file and definition order. Prints nothing. on_result(CheckResult) hears
+    each check as soon as it is decided.
 
     Raises RuntimeError when pytest itself could not run the checks: an empty result must never
     look like a student who failed everything.
     """
-    plugin = GradingPlugin(context)
+    plugin = GradingPlugin(context, on_result)
     args = [str(GRADERS_DIR), "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
             "-p", "no:cacheprovider", "-q", "--no-header"]
     with _quiet_pytest() as out:
@@ -76,13 +91,24 @@ def run_graders(context: GradingContext) -> list[CheckResult]:
     return list(plugin.results.values())
 
 
+class UnmarkedTest(UsageError):
+    """A test in autograder/graders/ without a check marker: not ours, so nothing is graded."""
+
+
 @functools.cache
 def all_checks() -> list[tuple[str, str, float]]:
-    """(id, title, points) of every hidden check, collected without running anything."""
+    """(id, title, points) of every hidden check, collected without running anything.
+
+    Raises UnmarkedTest when any collected test has no check marker: such a test can only have
+    been planted (it would pass for everyone), so grading refuses to start.
+    """
     plugin = _Collector()
     with _quiet_pytest():
         pytest.main([str(GRADERS_DIR), "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
                      "-p", "no:cacheprovider", "--collect-only", "-q"], plugins=[plugin])
+    if plugin.unmarked:
+        raise UnmarkedTest(f"refusing to grade: {len(plugin.unmarked)} test(s) in {GRADERS_DIR} have no check marker "
+                           f"({', '.join(plugin.unmarked[:5])}); restore the graders from git")
     if not plugin.checks:
         raise RuntimeError("no hidden checks were collected")
     return plugin.checks
@@ -91,24 +117,12 @@ def all_checks() -> list[tuple[str, str, float]]:
 class _Collector:
     def __init__(self):
         self.checks: list[tuple[str, str, float]] = []
+        self.unmarked: list[str] = []
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
             marker = item.get_closest_marker("check")
             if marker:
                 self.checks.append((*marker.args, float(marker.kwargs["points"])))
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
+            else:
+                self.unmarked.append(item.nodeid)

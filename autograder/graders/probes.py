@@ -122,18 +122,3 @@ def fit_cases(p) -> dict[str, list[dict[str, float]]]:
 
 def close(a: float, b: float) -> bool:
     return isinstance(a, float) and math.isfinite(a) and math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-5)
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass

@@ -1,7 +1,7 @@
 """The outcome of one hidden check."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,28 @@ class CheckResult:
         return asdict(self)
 
 
+@dataclass
+class StudentResult:
+    """The grade of one student."""
+
+    student: str
+    """Student id (submission folder name, made printable; unique within a batch)."""
+    checks: list[CheckResult]
+    """Every hidden check, in grading order."""
+    notes: list[str] = field(default_factory=list)
+    """Japanese remarks on the submission as a whole (unreadable notebooks, dropped cells, limits hit)."""
+    complete: bool = True
+    """False when the grading process was stopped (time, memory, crash) before every check ran."""
+
+    @property
+    def total(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_total(self) -> float:
+        return sum(c.max_points for c in self.checks)
+
+
 class CheckFailed(Exception):
     """Raised by a check with a Japanese message for the student."""
 
@@ -32,18 +54,3 @@ class CheckFailed(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass

@@ -6,6 +6,7 @@ its threshold under 20 seeds, and a model that does not learn must not.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import torch
@@ -13,7 +14,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from autograder.data import load_subset, normalize
-from autograder.graders.graph_model import BN_OPS, CONV_OPS, LINEAR_OPS, GraphModel, fan_in
+from autograder.graders.graph_model import BN_OPS, CONV_OPS, LINEAR_OPS, GraphModel, Node, Ref, fan_in, live_nodes
+from autograder.graders.results import CheckFailed
 
 TRAIN_PER_CLASS, TRAIN_SEED = 4000, 0
 TEST_PER_CLASS, TEST_SEED = 200, 1
@@ -39,6 +41,17 @@ RUNS = {
     "VGG11": RunConfig(steps=50, threshold=15.0),
 }
 
+CHANCE_IMAGES = 1000
+"""Test images on which the freshly initialised model must be at chance before its first step."""
+CHANCE_MAX = 20.0
+"""Highest accuracy (%) that counts as chance there (the threshold, when that is lower); ten classes give 10%."""
+MAX_LITERAL_OPS = 16
+"""Arithmetic with a number written into the graph (x * 0.5, x + 3): honest models use a handful at most.
+More could carry a classifier fitted beforehand into the run."""
+OWNED_ARGS = {**{op: (1, 2) for op in CONV_OPS | LINEAR_OPS}, **{op: (1, 2, 3, 4) for op in BN_OPS}}
+"""Argument positions at which conv, linear and BatchNorm read the state they own (weight, bias, running stats)."""
+_ARITHMETIC = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "pow", "clamp", "clamp_min", "clamp_max"}
+
 _DATA: dict[str, tuple[torch.Tensor, ...]] = {}
 
 
@@ -51,11 +64,48 @@ def grader_data(root) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.T
     return _DATA[key]
 
 
+def state_problems(model: GraphModel) -> list[str]:
+    """Why state other than what conv, linear and BatchNorm own would enter the run (empty: none).
+
+    Only those layers' weights, biases and running statistics are re-initialised by the grader, so
+    only they may reach the output: any other parameter, buffer or constant tensor the output depends
+    on, any in-place change of state, or many numbers written into the graph, could carry learning in.
+    """
+    problems = []
+    for mode, nodes in model.graphs.items():
+        live = live_nodes(nodes)
+        state = {n.name: n for n in nodes if n.op == "placeholder" and n.kind != "USER_INPUT"}
+        literal_ops = 0
+        for node in nodes:
+            if node.op != "call":
+                continue
+            owned = OWNED_ARGS.get(node.aten_name, ())
+            for i, arg in enumerate(node.args):
+                holder = state.get(arg.name) if isinstance(arg, Ref) else None
+                if holder is None:
+                    continue
+                if node.aten_name.endswith("_") and i == 0 and not holder.target.endswith("num_batches_tracked"):
+                    problems.append(f"{holder.target[:60]} を forward の中で書き換えています ({node.aten_name})。")
+                elif node.name in live and (i not in owned or holder.kind == "CONSTANT_TENSOR"):
+                    problems.append(f"{holder.target[:60]} が畳み込み・全結合・BatchNorm の重み以外の使い方で出力に効いています"
+                                    f" ({node.aten_name or node.target[:40]})。")
+            if node.name in live and node.aten_name in _ARITHMETIC and _has_literal(node):
+                literal_ops += 1
+        if literal_ops > MAX_LITERAL_OPS:
+            problems.append(f"数値を直接書いた演算が多すぎます ({mode}: {literal_ops} 個、上限 {MAX_LITERAL_OPS} 個)。")
+    return list(dict.fromkeys(problems))
+
+
+def _has_literal(node: Node) -> bool:
+    values = [*node.args[1:], *node.kwargs.values()]
+    return any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 @torch.no_grad()
 def init_parameters(model: GraphModel, seed: int) -> None:
     """PyTorch's default initialisation, redone by the grader: exported weights never carry over."""
     gen = torch.Generator().manual_seed(seed)
-    for node in model.graphs["train"]:
+    for node in [*model.graphs["train"], *model.graphs["eval"]]:
         if node.aten_name in CONV_OPS | LINEAR_OPS:
             weight, bias = model.state_arg(node, 1), model.state_arg(node, 2)
             if weight is not None and weight.dim() > 1:
@@ -75,8 +125,24 @@ def init_parameters(model: GraphModel, seed: int) -> None:
 
 
 
+class _Clock:
+    """The run's time budget: projected from the steps so far, so a slow model stops early, with a reason."""
+
+    def __init__(self, budget_s: float | None):
+        self.budget_s, self.start = budget_s, time.monotonic()
+
+    def check(self, done: int, total: int, what: str) -> None:
+        if self.budget_s is None or done == 0:
+            return
+        spent = time.monotonic() - self.start
+        projected = spent / done * total
+        if spent > self.budget_s or (done >= 3 and projected > self.budget_s):
+            raise CheckFailed(f"採点用の学習に時間がかかりすぎるため打ち切りました ({what} {done}/{total} に {spent:.0f} 秒、"
+                              f"上限 {self.budget_s:g} 秒)。forward の計算量を見直しましょう。")
+
+
 @torch.no_grad()
-def test_accuracy(model: GraphModel, images: torch.Tensor, labels: torch.Tensor) -> float:
+def test_accuracy(model: GraphModel, images: torch.Tensor, labels: torch.Tensor, clock: _Clock | None = None) -> float:
     model.eval()
     batch = model.static_batch or EVAL_BATCH
     correct = 0
@@ -87,40 +153,41 @@ def test_accuracy(model: GraphModel, images: torch.Tensor, labels: torch.Tensor)
             x = torch.cat([x, x.new_zeros(batch - len(x), *x.shape[1:])])
         pred = model(x)[: stop - start].argmax(1)
         correct += (pred == labels[start:stop]).sum().item()
+        if clock:
+            clock.check(stop, len(labels), "評価")
     return 100.0 * correct / len(labels)
 
 
-def short_run(model: GraphModel, data, cfg: RunConfig, seed: int = 0) -> float:
-    """Re-initialise, train cfg.steps seeded SGD steps, return test accuracy (%)."""
+def short_run(model: GraphModel, data, cfg: RunConfig, seed: int = 0, budget_s: float | None = None) -> float:
+    """Re-initialise, show the model is at chance, train cfg.steps seeded SGD steps, return test accuracy (%).
+
+    CheckFailed when state that the grader does not re-initialise would enter the run, when the
+    fresh model is not at chance, or when the run would take longer than budget_s.
+    """
     train_x, train_y, test_x, test_y = data
+    problems = state_problems(model)
+    if problems:
+        raise CheckFailed("採点用の学習に使えないモデルです: " + " ".join(problems[:3]))
     torch.manual_seed(seed)
     init_parameters(model, seed)
+    chance = test_accuracy(model, test_x[:CHANCE_IMAGES], test_y[:CHANCE_IMAGES], _Clock(budget_s))
+    if chance >= min(CHANCE_MAX, cfg.threshold):
+        raise CheckFailed(f"学習を始める前 (重みを初期化した直後) から正解率が {chance:.1f}% ありました (偶然なら約 10%)。"
+                          "初期化される重み以外のところに、学習済みの情報を持ち込まないでください。")
     gen = torch.Generator().manual_seed(seed)
     need = cfg.steps * cfg.batch_size
     order = torch.cat([torch.randperm(len(train_y), generator=gen) for _ in range(math.ceil(need / len(train_y)))])
     order = order[:need].view(cfg.steps, cfg.batch_size)  # (steps, batch)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
+    clock = _Clock(budget_s)
     model.train()
-    for idx in order:
+    for step, idx in enumerate(order):
         loss = F.cross_entropy(model(normalize(train_x[idx])), train_y[idx])
         if not torch.isfinite(loss):
             break
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    return test_accuracy(model, test_x, test_y)
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
+        clock.check(step + 1, cfg.steps, "ステップ")
+    clock = _Clock(budget_s)
+    return test_accuracy(model, test_x, test_y, clock)

@@ -46,18 +46,3 @@ def of_kind(found: list[Layer], kind: str) -> list[Layer]:
 def bn_after(found: list[Layer], layer: Layer) -> Layer | None:
     """The BatchNorm that takes layer's output directly, if any."""
     return next((bn for bn in of_kind(found, "bn") if bn.source == layer.node), None)
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass

@@ -17,18 +17,3 @@ def test_net_output_shape(submission):
 @pytest.mark.check("net.accuracy", "Net: 学習後の正解率", points=3)
 def test_net_accuracy(submission):
     check_accuracy(submission, "Net")
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass
-
-def test_free_points():
-    pass

@@ -4,8 +4,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from autograder.pipeline import StudentResult
 from autograder.files import safe_name, write_atomic
+from autograder.graders.results import StudentResult
+from autograder.text import clean_text
 
 STYLE = """body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4rem .6rem;vertical-align:top}
@@ -16,14 +17,14 @@ th{background:#f3f3f3;text-align:left}.ok{color:#176f2c;font-weight:bold}.ng{col
 def feedback_html(r: StudentResult) -> str:
     rows = "\n".join(
         f"<tr><td>{escape(c.title)}</td><td class='{'ok' if c.passed else 'ng'}'>{'合格' if c.passed else '不合格'}</td>"
-        f"<td class='pts'>{c.points:g} / {c.max_points:g}</td><td>{escape(c.message)}</td></tr>"
+        f"<td class='pts'>{c.points:g} / {c.max_points:g}</td><td>{escape(clean_text(c.message))}</td></tr>"
         for c in r.checks)
-    notes = "".join(f"<li>{escape(n)}</li>" for n in r.notes)
+    notes = "".join(f"<li>{escape(clean_text(n))}</li>" for n in r.notes)
     notes_html = f"<div class='note'><p>提出物についての注意</p><ul>{notes}</ul></div>" if notes else ""
     return f"""<!DOCTYPE html>
-<html lang="ja"><head><meta charset="utf-8"><title>採点結果 {escape(r.student)}</title><style>{STYLE}</style></head>
+<html lang="ja"><head><meta charset="utf-8"><title>採点結果 {escape(clean_text(r.student))}</title><style>{STYLE}</style></head>
 <body><h1>第1回 演習の採点結果</h1>
-<p>学生: <b>{escape(r.student)}</b> / 合計: <b>{r.total:g} / {r.max_total:g} 点</b></p>
+<p>学生: <b>{escape(clean_text(r.student))}</b> / 合計: <b>{r.total:g} / {r.max_total:g} 点</b></p>
 {notes_html}
 <table><tr><th>確認項目</th><th>結果</th><th>点数</th><th>説明</th></tr>
 {rows}
@@ -43,7 +44,13 @@ def feedback_files(results: list[StudentResult]) -> dict[str, str]:
     return {student: f"{name}.html" for student, name in names.items()}
 
 
-def write_feedback(results: list[StudentResult], out: Path) -> None:
+def write_feedback(results: list[StudentResult], out: Path) -> list[str]:
+    """One file per student; returns 'feedback: <student>' for each file that could not be written."""
     files = feedback_files(results)
+    unwritten = []
     for r in results:
-        write_atomic(out / "feedback" / files[r.student], feedback_html(r))
+        try:
+            write_atomic(out / "feedback" / files[r.student], feedback_html(r))
+        except Exception:  # noqa: BLE001 - one file never stops the others
+            unwritten.append(f"feedback: {clean_text(r.student)}")
+    return unwritten

@@ -1,4 +1,8 @@
-"""grades.csv and grades.json: one row / object per student, deterministic for the same batch."""
+"""grades.csv and grades.json: one row / object per student, deterministic for the same batch.
+
+grades.csv is safe to open in a spreadsheet: the student id is the only text cell, and it goes
+through csv_cell (no formula can start it). A row that cannot be written costs that row only.
+"""
 from __future__ import annotations
 
 import csv
@@ -6,28 +10,41 @@ import io
 import json
 from pathlib import Path
 
-from autograder.pipeline import StudentResult
 from autograder.files import write_atomic
+from autograder.graders.results import StudentResult
+from autograder.text import clean_text, csv_cell
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def write_grades(results: list[StudentResult], out: Path) -> None:
+def write_grades(results: list[StudentResult], out: Path) -> list[str]:
+    """Write both files; returns 'grades.csv: <student>' / 'grades.json: <student>' for rows left out."""
     results = sorted(results, key=lambda r: r.student)
     check_ids = [c.check for c in results[0].checks] if results else []
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student", *check_ids, "total", "max"])
+    rows, objects, unwritten = [], [], []
     for r in results:
-        by_id = {c.check: c.points for c in r.checks}
-        writer.writerow([r.student, *(_points(by_id.get(i, 0.0)) for i in check_ids),
-                         _points(r.total), _points(r.max_total)])
-    write_atomic(out / "grades.csv", buf.getvalue())
-    data = [{"student": r.student, "total": r.total, "max": r.max_total, "notes": r.notes,
-             "checks": [c.to_dict() for c in r.checks]} for r in results]
-    write_atomic(out / "grades.json", json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        try:
+            line = io.StringIO()
+            by_id = {c.check: c.points for c in r.checks}
+            csv.writer(line, lineterminator="\n").writerow(
+                [csv_cell(r.student), *(_points(by_id.get(i, 0.0)) for i in check_ids), _points(r.total), _points(r.max_total)])
+            rows.append(line.getvalue().encode("utf-8").decode("utf-8"))
+        except Exception:  # noqa: BLE001 - one row never stops the file
+            unwritten.append(f"grades.csv: {clean_text(r.student)}")
+        try:
+            obj = {"student": r.student, "total": r.total, "max": r.max_total, "complete": r.complete, "notes": r.notes,
+                   "checks": [c.to_dict() for c in r.checks]}
+            objects.append(json.dumps(obj, ensure_ascii=False, indent=1).encode("utf-8").decode("utf-8"))
+        except Exception:  # noqa: BLE001
+            unwritten.append(f"grades.json: {clean_text(r.student)}")
+    write_atomic(out / "grades.csv", buf.getvalue() + "".join(rows))
+    write_atomic(out / "grades.json", "[\n" + ",\n".join(objects) + "\n]\n")
+    return unwritten
 
 
 def read_grades(out: Path) -> list[dict]:

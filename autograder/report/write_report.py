@@ -6,8 +6,9 @@ import io
 from html import escape
 from pathlib import Path
 
-from autograder.pipeline import StudentResult
 from autograder.files import write_atomic
+from autograder.graders.results import StudentResult
+from autograder.text import clean_text
 
 
 def _png(fig) -> str:
@@ -42,15 +43,25 @@ def _plots(results: list[StudentResult]) -> tuple[str, str]:
     return hist, bars
 
 
-def write_report(results: list[StudentResult], out: Path) -> None:
+def _row(r: StudentResult) -> str:
+    return (f"<tr><td>{escape(clean_text(r.student))}</td><td style='text-align:right'>{r.total:g} / {r.max_total:g}</td>"
+            f"<td>{escape(clean_text(' '.join(r.notes), 300))}</td></tr>")
+
+
+def write_report(results: list[StudentResult], out: Path) -> list[str]:
+    """report.html; returns 'report.html: <student>' for each row that could not be written."""
     results = sorted(results, key=lambda r: r.student)
     hist, bars = _plots(results)
     n = len(results)
     mean = sum(r.total for r in results) / n if n else 0.0
     top = results[0].max_total if results else 0.0
-    rows = "\n".join(
-        f"<tr><td>{escape(r.student)}</td><td style='text-align:right'>{r.total:g} / {r.max_total:g}</td>"
-        f"<td>{escape(' '.join(r.notes))[:300]}</td></tr>" for r in results)
+    cells, unwritten = [], []
+    for r in results:
+        try:
+            cells.append(_row(r).encode("utf-8").decode("utf-8"))
+        except Exception:  # noqa: BLE001 - one row never stops the report
+            unwritten.append(f"report.html: {clean_text(r.student)}")
+    rows = "\n".join(cells)
     html = f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><title>採点レポート</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}td,th{{border:1px solid #ccc;padding:.3rem .5rem}}
@@ -64,3 +75,4 @@ table{{border-collapse:collapse}}</style></head><body>
 </table></body></html>
 """
     write_atomic(out / "report.html", html)
+    return unwritten

@@ -6,19 +6,14 @@ import fcntl
 import os
 import resource
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from autograder.settings import REPO, Limits
+from autograder.settings import Limits
 
 SANDBOX_UID_BASE = 61000
 """Children run as uid/gid SANDBOX_UID_BASE + k, one k per grading process, when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
-_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
-_MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_BIND = 0x4000, 0x40000, 0x2, 0x4, 0x1000
 
 
 _CLAIMED: list[tuple[int, int]] = []  # (uid, fd of its held lock)
@@ -74,52 +69,17 @@ def pids_of_uid(uid: int) -> list[int]:
     return found
 
 
-# Top-level folders a child keeps: the operating system. Everything else (/work, /home, /root, /srv,
-# /opt, /mnt, other checkouts of this kit, ...) is covered, and so is every folder in /tmp but its own.
-SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "tmp", "usr"}
+def drop_to(uid: int):
+    """preexec step, as root: become uid/gid with no supplementary groups (before exec'ing bwrap)."""
+    def apply() -> None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return apply
 
 
-def hidden_paths(extra: tuple[Path, ...] = (), keep: Path | None = None) -> list[str]:
-    """Folders a child must not see: all but the operating system's top-level folders, every folder in
-    the temp folder except keep (its own working directory), the kit's folders (the venv included) and extra."""
-    tmp = Path(tempfile.gettempdir())
-    paths = {p for p in Path("/").iterdir() if p.name not in SYSTEM_DIRS}
-    paths |= {p for p in tmp.iterdir() if keep is None or p.resolve() != keep.resolve()}
-    paths |= set(REPO.iterdir()) | {Path(p) for p in extra}
-    # The venv may be covered too: the child reaches it through the bind mount made before the covering.
-    found = {p.resolve() for p in paths if p.is_dir() and not p.is_symlink()}
-    return sorted(str(p) for p in found if not any(q in p.parents for q in found))  # outermost only
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        raise OSError(ctypes.get_errno(), f"{what} failed")
-
-
-def _isolate(hidden: list[str], uid: int, venv_mount: str | None) -> None:
-    """In the forked child, still root: own mount and network namespaces, the venv bound to venv_mount
-    (reachable even when the checkout sits in a folder the sandbox uid cannot enter), hidden folders,
-    then the sandbox uid."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET), "unshare")
-    _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
-    if venv_mount:
-        _check(libc.mount(sys.prefix.encode(), venv_mount.encode(), None, _MS_BIND | _MS_REC, None), "binding the venv")
-    for path in hidden:
-        _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=64k,mode=0555"),
-               f"hiding {path}")
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-
-
-def venv_python(venv_mount: Path) -> str:
-    """The venv's interpreter as the child sees it, through the bind mount made by _isolate."""
-    return str(venv_mount / Path(sys.executable).relative_to(sys.prefix))
-
-
-def preexec(limits: Limits, uid: int | None, hidden: list[str] = (), venv_mount: Path | None = None):
-    """The function run in the forked child just before exec."""
+def preexec(limits: Limits, uid: int | None):
+    """The function run in the forked child just before exec: drop to uid (as root), then the rlimits."""
     # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
     nproc = limits.max_processes + (0 if uid is not None else len(pids_of_uid(os.getuid())))
     caps = {
@@ -129,33 +89,15 @@ def preexec(limits: Limits, uid: int | None, hidden: list[str] = (), venv_mount:
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_NOFILE: 1024,
     }
-    hidden = list(hidden)
+    drop = drop_to(uid) if uid is not None else None
 
     def apply() -> None:
-        if uid is not None:
-            _isolate(hidden, uid, str(venv_mount) if venv_mount else None)
+        if drop:
+            drop()
         for which, value in caps.items():
             resource.setrlimit(which, (value, value))
 
     return apply
-
-
-def privilege_drop_works() -> bool:
-    """Whether children can be isolated here: we are root, namespaces and mounts are allowed, and the
-    sandbox uid can start this interpreter and import torch (a venv under /root, mode 700, cannot)."""
-    if os.geteuid() != 0:
-        return False
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o755)
-        mount = Path(tmp) / "venv"
-        mount.mkdir()
-        try:
-            done = subprocess.run([venv_python(mount), "-I", "-c", "import torch"], cwd=tmp, capture_output=True,
-                                  timeout=120, preexec_fn=preexec(Limits(), sandbox_uid(), hidden_paths(keep=Path(tmp)),
-                                                                  mount))
-        except (OSError, subprocess.SubprocessError):
-            return False
-    return done.returncode == 0
 
 
 def _orphans_of(pid: int) -> list[int]:

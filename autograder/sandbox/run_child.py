@@ -1,6 +1,7 @@
 """Run the child harness on one submission's definitions, under every limit, and never trust it."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import torch
 
-from autograder.sandbox.limits import hidden_paths, kill_leftovers, preexec, sandbox_uid, venv_python
+from autograder.sandbox.isolate import SANDBOX_ENV, open_dirs, python_in_sandbox, sandbox_command
+from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
@@ -27,7 +29,7 @@ class ChildRun:
     """What happened to one sandboxed child process."""
 
     workdir: Path
-    """The child's fresh working directory; artifacts are under workdir/out. Removed by cleanup()."""
+    """The child's fresh working directory; artifacts are under workdir/out. Removed when run_child's block ends."""
     returncode: int | None
     """Exit status (negative: killed by that signal); None when the grader killed it."""
     reason: str | None
@@ -40,9 +42,6 @@ class ChildRun:
     """Processes that were still alive afterwards and got killed."""
     memory_mb: int = 0
     """The memory cap it ran under, for messages."""
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class _OutputCap(threading.Thread):
@@ -69,38 +68,53 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _prepare(job: dict, probe_inputs: dict, uid: int | None) -> Path:
+@contextlib.contextmanager
+def _workdir(job: dict, probe_inputs: dict, uid: int | None):
+    """A fresh mode-700 folder with the harness and its inputs, owned by uid; removed afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
-    shutil.copy(HARNESS, workdir / "child.py")
-    (workdir / "job.json").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-    torch.save(probe_inputs, workdir / "probe_inputs.pt")
-    (workdir / "out").mkdir()
-    (workdir / "venv").mkdir()  # where the child sees the venv (a bind mount, when isolated)
-    if uid is not None:
-        for path in [workdir, *workdir.rglob("*")]:
-            os.chown(path, uid, uid)
-    os.chmod(workdir, 0o700)
-    return workdir
+    try:
+        shutil.copy(HARNESS, workdir / "child.py")
+        (workdir / "job.json").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+        torch.save(probe_inputs, workdir / "probe_inputs.pt")
+        (workdir / "out").mkdir()
+        if uid is not None:
+            for path in [workdir, *workdir.rglob("*")]:
+                os.chown(path, uid, uid)
+        os.chmod(workdir, 0o700)
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_child(job: dict, probe_inputs: dict, *, limits: Limits, drop: bool = True,
-              hide: tuple[Path, ...] = ()) -> ChildRun:
-    """Run child.py on job in a fresh directory.
+@contextlib.contextmanager
+def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = True):
+    """Run child.py on job in a fresh directory; yields the ChildRun, removes the directory afterwards.
 
-    With drop (and root): as an unprivileged uid, in its own mount and network namespaces, with the
-    kit's folders and hide (submissions, output) covered by empty tmpfs mounts.
+    With isolate: inside bubblewrap (see isolate.py), as a sandbox uid of its own when we are root.
     """
-    uid = sandbox_uid(drop)
-    workdir = _prepare(job, probe_inputs, uid)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
+    uid = sandbox_uid(isolate)
+    with _workdir(job, probe_inputs, uid) as workdir:
+        yield _run(workdir, limits, isolate, uid)
+
+
+def _start(workdir: Path, limits: Limits, isolate: bool, uid: int | None) -> subprocess.Popen:
+    common = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                  start_new_session=True, close_fds=True, preexec_fn=preexec(limits, uid))
+    if not isolate:
+        env = {**SANDBOX_ENV, "HOME": str(workdir), "TMPDIR": str(workdir)}
+        return subprocess.Popen([sys.executable, "-I", "child.py"], cwd=workdir, env=env, **common)
+    fds = open_dirs(workdir)
+    try:
+        return subprocess.Popen(sandbox_command([python_in_sandbox(), "-I", "child.py"], fds), cwd="/",
+                                env={"PATH": "/usr/bin:/bin"}, pass_fds=tuple(fds.values()), **common)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+
+
+def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None) -> ChildRun:
     start = time.monotonic()
-    proc = subprocess.Popen(
-        [venv_python(workdir / "venv") if uid is not None else sys.executable, "-I", "child.py"], cwd=workdir, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True, close_fds=True,
-        preexec_fn=preexec(limits, uid, hidden_paths(hide, keep=workdir) if uid is not None else [], workdir / "venv"),
-    )
+    proc = _start(workdir, limits, isolate, uid)
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
     reason = None
@@ -111,8 +125,12 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, drop: bool = Tru
         proc.wait()
         returncode = None
         reason = f"時間切れ ({limits.timeout_s:g} 秒)"
+    if isolate and returncode is not None and returncode > 128:  # bwrap reports a signal as 128 + its number
+        returncode = 128 - returncode
     seconds = time.monotonic() - start
     leftovers = kill_leftovers(proc.pid, uid)
+    if isolate:  # its PID namespace ended with it; what was killed here is bwrap's own helpers
+        leftovers = 0
     reader.join(timeout=5)
     if reader.exceeded:
         reason = f"出力が多すぎます (上限 {limits.output_kb} KB)"
