@@ -14,7 +14,7 @@ export CIFAR10_ROOT := $(SHARED_DATA)
 endif
 endif
 
-.PHONY: demo test release publish bench clean
+.PHONY: demo test release publish bench clean sandbox-tools
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,17 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-demo: $(VENV)/.installed
+# Submissions run inside bubblewrap (Debian package bubblewrap). As root it is installed here; an
+# ordinary user is told how, and grades without isolation meanwhile (see THREAT_MODEL.md).
+sandbox-tools:
+	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else echo "note: install bubblewrap (sudo apt-get install bubblewrap) so that submissions run isolated"; fi; }
+
+demo: $(VENV)/.installed sandbox-tools
 	$(PY) -m autograder demo --out demo-out
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed sandbox-tools
 	$(PY) -m pytest
 
 release: $(VENV)/.installed

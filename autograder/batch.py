@@ -38,6 +38,7 @@ class _Heard:
     stage: str = ""
     checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
     done: bool = False
 
 
@@ -62,6 +63,8 @@ def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -
         elif kind == "cache" and valid_entry(item.get("key"), item.get("accuracy")):
             with lock:
                 cache.put(item["key"], item["accuracy"])
+        elif kind == "stats":
+            heard.stats = {k: v for k, v in item.items() if k in ("rss_mb", "vm_peak_mb") and type(v) is int}
         elif kind == "done":
             heard.done = True
     for _ in stream:  # drain, so the process never blocks on a full pipe
@@ -80,7 +83,7 @@ def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
     notes = list(heard.notes)
     if why:
         notes.append(f"採点を最後まで行えませんでした: {why}")
-    return StudentResult(sub.student, checks, notes, complete=why is None)
+    return StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats)
 
 
 def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: threading.Lock) -> StudentResult:

@@ -17,6 +17,13 @@ from pathlib import Path
 MAX_JOB_BYTES = 64 * 2**20
 
 
+def _usage() -> dict:
+    """Peak resident and virtual memory of this process (MB), for benchmarks."""
+    status = Path("/proc/self/status").read_text()
+    peak = next((int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmPeak:")), 0)
+    return {"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "vm_peak_mb": peak}
+
+
 def main() -> int:
     job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
@@ -46,6 +53,7 @@ def main() -> int:
     sub = Submission(job["student"], tuple(Path(p) for p in job["notebooks"]), tuple(job["notes"]))
     cache = AccuracyCache(job["cache"], on_new=lambda key, accuracy: emit("cache", key=key, accuracy=accuracy))
     grade_submission(sub, setup, cache, emit)
+    emit("stats", **_usage())
     emit("done")
     channel.flush()
     return 0

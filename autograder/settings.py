@@ -62,7 +62,7 @@ class Budget:
 
     grade_timeout_s: float = 900.0
     """Wall-clock seconds of one submission's whole grading process (the reference takes about 60 s)."""
-    grade_memory_mb: int = 16384
-    """Address space (RLIMIT_AS) of one submission's grading process; torch alone maps about 3.2 GB."""
+    grade_memory_mb: int = 10240
+    """Address space (RLIMIT_AS) of one submission's grading process; the reference peaks at about 6.8 GB (torch maps 3.2 GB)."""
     train_s: float = 240.0
     """Seconds one accuracy run may take, projected from its first steps (VGG11 takes about 30 s)."""

@@ -1,4 +1,6 @@
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,22 @@ def data_root() -> Path:
     if os.environ.get("KIT_REQUIRE_DATA") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def copy_checkout(dest: Path) -> Path:
+    """A copy of this checkout's files (tracked and untracked, not ignored) at dest. The venv stays the
+    checkout's own (ignored, so not copied): sys.executable runs the copy's code from there."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, listed):
+        src = REPO / os.fsdecode(name)
+        if src.is_file():
+            (dest / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / os.fsdecode(name))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def throwaway_checkout(tmp_path_factory) -> Path:
+    """Where hostile code is graded from: whatever it reaches, it reaches this copy."""
+    return copy_checkout(tmp_path_factory.mktemp("checkout") / "kit")

@@ -111,7 +111,7 @@ def test_child_cannot_see_the_kit_or_the_network(tmp_path):
     secret = tmp_path / "other-student"
     secret.mkdir()
     (secret / "answer.ipynb").write_text("secret")
-    stale = Path(tempfile.mkdtemp(prefix="autograder-child-"))  # as a crashed worker would leave it
+    stale = Path(tempfile.mkdtemp(prefix="sandbox-"))  # as a crashed worker would leave it
     (stale / "job.json").write_text("another student's code")
     for path in (stale, stale / "job.json"):
         os.chown(path, sandbox_uid(), sandbox_uid())

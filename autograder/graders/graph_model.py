@@ -155,6 +155,7 @@ class GraphModel(nn.Module):
         self.static_batch = static_batch
         self.targets: dict[str, str] = {}  # placeholder target -> attribute key
         self.placeholders = {mode: {n.name: n for n in nodes if n.op == "placeholder"} for mode, nodes in graphs.items()}
+        self.last_uses = {mode: _last_uses(nodes) for mode, nodes in graphs.items()}
         total = 0
         for nodes in graphs.values():
             for node in nodes:
@@ -198,7 +199,11 @@ class GraphModel(nn.Module):
                 return [load(v) for v in value]
             return value
 
-        for node in self.graphs["train" if self.training else "eval"]:
+        mode = "train" if self.training else "eval"
+        last_uses = self.last_uses[mode]
+        for node in self.graphs[mode]:
+            for name in last_uses.get(node.name, ()):  # values no later node reads: free them (autograd keeps what it needs)
+                env.pop(name, None)
             if node.op == "placeholder":
                 tensor = x if node.kind == "USER_INPUT" else self.tensor(node.target)
                 env[node.name] = tensor.to("meta") if on_meta else tensor
@@ -226,6 +231,27 @@ def load_tensors(path: Path, max_mb: int):
     if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > max_mb * 2**20:
         raise ValueError("compressed or oversized archive")
     return torch.load(path, weights_only=True, map_location="cpu")
+
+
+def _refs(value):
+    if isinstance(value, Ref):
+        yield value.name
+    elif isinstance(value, list):
+        for v in value:
+            yield from _refs(v)
+
+
+def _last_uses(nodes: list[Node]) -> dict[str, list[str]]:
+    """Node name -> the values whose last reader was the node just before it (so they can go before it runs)."""
+    last: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        for name in (*_refs(node.args), *(r for v in node.kwargs.values() for r in _refs(v))):
+            last[name] = i
+    free: dict[str, list[str]] = {}
+    for name, i in last.items():
+        if i + 1 < len(nodes):
+            free.setdefault(nodes[i + 1].name, []).append(name)
+    return free
 
 
 def load_model(graph_file: Path, weights_file: Path) -> GraphModel:
@@ -257,19 +283,10 @@ def forward_flops(model: GraphModel) -> int:
 def live_nodes(nodes: list[Node]) -> set[str]:
     """Names of the nodes the output depends on (placeholders included)."""
     by_name = {n.name: n for n in nodes}
-    todo = [nodes[-1]]
-    live: set[str] = set()
-
-    def refs(value):
-        if isinstance(value, Ref):
-            yield value.name
-        elif isinstance(value, list):
-            for v in value:
-                yield from refs(v)
-
+    todo, live = [nodes[-1]], set()
     while todo:
         node = todo.pop()
-        for name in (*refs(node.args), *(r for v in node.kwargs.values() for r in refs(v))):
+        for name in (*_refs(node.args), *(r for v in node.kwargs.values() for r in _refs(v))):
             if name not in live:
                 live.add(name)
                 todo.append(by_name[name])

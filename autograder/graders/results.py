@@ -37,6 +37,8 @@ class StudentResult:
     """Japanese remarks on the submission as a whole (unreadable notebooks, dropped cells, limits hit)."""
     complete: bool = True
     """False when the grading process was stopped (time, memory, crash) before every check ran."""
+    usage: dict = field(default_factory=dict)
+    """Peak memory of its grading process ("rss_mb", "vm_peak_mb"), for benchmarks; not written to grades."""
 
     @property
     def total(self) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autograder.files import write_atomic
 from autograder.graders.results import StudentResult
-from autograder.text import clean_text, csv_cell
+from autograder.text import NAME_LIMIT, clean_text, csv_cell
 
 
 def _points(value: float) -> str:
@@ -37,8 +37,9 @@ def write_grades(results: list[StudentResult], out: Path) -> list[str]:
         except Exception:  # noqa: BLE001 - one row never stops the file
             unwritten.append(f"grades.csv: {clean_text(r.student)}")
         try:
-            obj = {"student": r.student, "total": r.total, "max": r.max_total, "complete": r.complete, "notes": r.notes,
-                   "checks": [c.to_dict() for c in r.checks]}
+            obj = {"student": clean_text(r.student, NAME_LIMIT), "total": r.total, "max": r.max_total,
+                   "complete": r.complete, "notes": [clean_text(n) for n in r.notes],
+                   "checks": [{**c.to_dict(), "message": clean_text(c.message)} for c in r.checks]}
             objects.append(json.dumps(obj, ensure_ascii=False, indent=1).encode("utf-8").decode("utf-8"))
         except Exception:  # noqa: BLE001
             unwritten.append(f"grades.json: {clean_text(r.student)}")

@@ -253,9 +253,13 @@ def probe_function(name, fn, torch, p, saved, out=OUT):
         return {"error": f"{name} の実行中にエラー: {_error(exc)}"}
     try:
         torch.save(returned, os.path.join(out, f"{name}.returned.pt"))
-    except BaseException as exc:
-        return {"error": f"{name} の戻り値を保存できませんでした: {_error(exc)}"}
+    except BaseException:
+        return {"error": f"{name} の戻り値の型 ({type(returned).__name__}) は採点で扱えません。{_RETURN_HINT[name]}"}
     return {"returned": True}
+
+
+_RETURN_HINT = {"get_device": "torch.device を返してください。", "train_one_epoch": "平均損失を数値 (float) で返してください。",
+                "evaluate": "正解率を数値 (float) で返してください。", "fit": "エポックごとの辞書のリストを返してください。"}
 
 
 def _call(name, fn, torch, p, saved):

@@ -21,7 +21,7 @@ from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
-WORKDIR_PREFIX = "autograder-child-"
+WORKDIR_PREFIX = "sandbox-"
 
 
 @dataclass

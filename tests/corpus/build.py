@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -329,6 +330,250 @@ def huge_output(d):
           "            print('x' * 10000)"))
 
 
+# ------------------------------------------------------------------ honest baselines the hostile entries are built from
+
+def baseline_vgg11_cannot_learn(d):
+    """The reference VGG11 whose output no longer depends on its weights: 0 for accuracy."""
+    one(d, "04_vgg11", lambda nb: nb["cells"].append(code_cell(
+        "class VGG11(VGG11):\n    def forward(self, x):\n        return super().forward(x) * 0.0")))
+
+
+def baseline_tiny_wrong_net(d):
+    write(d, "01_tutorial.ipynb", only("01_tutorial", IMPORTS, TINY_WRONG_NET))
+
+
+def baseline_reference_01(d):
+    one(d, "01_tutorial")
+
+
+def baseline_reference_04(d):
+    one(d, "04_vgg11")
+
+
+def baseline_get_device_cpu_only(d):
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, "def get_device():\n    return torch.device('cpu')"))
+
+
+LINEAR_VGG11 = """
+class VGG11(nn.Module):
+    # not a VGG at all: one linear layer on the raw pixels
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3 * 32 * 32, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(x, 1))
+"""
+
+
+def linear_only_vgg11(d):
+    """Class 2: honest, but not the asked architecture; no structural rule may hold for it vacuously."""
+    write(d, "04_vgg11.ipynb", only("04_vgg11", IMPORTS, LINEAR_VGG11))
+
+
+# ------------------------------------------------------------------ class 1: state that carries learning into the run
+
+FITTED = {"w": [[0.0] * 48 for _ in range(10)], "b": [0.0] * 10}
+"""A nearest-class-mean classifier on 4x4-pooled images, fitted on the grader's own training subset by
+fit_prior() (24.8% on the test subset: above VGG11's threshold). Zeros until fitted."""
+
+
+def fit_prior(data_root) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.data import normalize
+    from autograder.graders.short_run import grader_data
+
+    train_x, train_y, _, _ = grader_data(data_root)
+    feats = F.adaptive_avg_pool2d(normalize(train_x), 4).flatten(1)  # (N, 48)
+    w = torch.stack([feats[train_y == c].mean(0) for c in range(10)])  # (10, 48)
+    FITTED["w"], FITTED["b"] = w.tolist(), (-0.5 * (w * w).sum(1)).tolist()
+
+
+def _fitted_vgg11(d, init: str, use: str, constants: str = "") -> None:
+    code = (f"W = {json.dumps(FITTED['w'])}\nB = {json.dumps(FITTED['b'])}\n{constants}\n"
+            f"class VGG11(VGG11):\n    def __init__(self):\n        super().__init__()\n{init}\n\n"
+            f"    def forward(self, x):\n        hint = {use}\n"
+            "        return super().forward(x) * 0.0 + hint * 10.0")
+    one(d, "04_vgg11", lambda nb: nb["cells"].append(code_cell(code)))
+
+
+def fitted_classifier_in_buffer(d):
+    _fitted_vgg11(d, "        self.register_buffer('prior_w', torch.tensor(W))\n"
+                     "        self.register_buffer('prior_b', torch.tensor(B))",
+                  "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), self.prior_w.t()) + self.prior_b")
+
+
+def fitted_classifier_in_parameter(d):
+    _fitted_vgg11(d, "        self.prior_w = nn.Parameter(torch.tensor(W))\n        self.prior_b = nn.Parameter(torch.tensor(B))",
+                  "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), self.prior_w.t()) + self.prior_b")
+
+
+def fitted_classifier_as_constant(d):
+    """Module-level tensors that the forward reads: torch.export lifts them into the graph as constants."""
+    _fitted_vgg11(d, "        pass", "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), PRIOR_W.t()) + PRIOR_B",
+                  constants="PRIOR_W = torch.tensor(W)\nPRIOR_B = torch.tensor(B)\n")
+
+
+def fitted_classifier_in_literals(d):
+    """The class means of the mean colour, written into the graph as numbers (19.4% on the test subset)."""
+    import torch
+
+    w = torch.tensor(FITTED["w"]).view(10, 3, 16).mean(2)  # (10, 3): mean colour per class
+    terms = [" + ".join(f"c[:, {k}] * {float(w[c, k]):.6f}" for k in range(3)) + f" + {-0.5 * float((w[c] ** 2).sum()):.6f}"
+             for c in range(10)]
+    code = ("class VGG11(VGG11):\n    def forward(self, x):\n        c = F.adaptive_avg_pool2d(x, 1).flatten(1)\n"
+            "        hint = torch.stack([" + ", ".join(f"({t})" for t in terms) + "], 1)\n"
+            "        return super().forward(x) * 0.0 + hint * 10.0")
+    one(d, "04_vgg11", lambda nb: nb["cells"].append(code_cell(code)))
+
+
+def unused_parameter_pads_count(d):
+    """A one-layer 'VGG11' plus a parameter no op reads, sized to hit the target count exactly."""
+    write(d, "04_vgg11.ipynb", only("04_vgg11", IMPORTS, LINEAR_VGG11,
+          "class VGG11(VGG11):\n    def __init__(self):\n        super().__init__()\n"
+          "        self.padding = nn.Parameter(torch.zeros(28_154_954 - 30_730))"))
+
+
+# ------------------------------------------------------------------ class 3: unbounded work in the trusted processes
+
+def pathological_notebook(d):
+    """Cheap to write, expensive to parse naively: absurd nesting, a 200,000-space line before a magic-like
+    '=', and a 30,000-link chain of constants listed deepest first."""
+    chain = "\n".join(f"CHAIN_{i} = CHAIN_{i + 1} + 0" for i in reversed(range(30_000)))
+    one(d, "01_tutorial", lambda nb: nb["cells"].extend([
+        code_cell("x = " + "(" * 100_000 + ")" * 100_000),
+        code_cell(" " * 200_000 + "y = 1\n" + "a" * 100_000 + " = 2"),
+        code_cell("CHAIN_30000 = 0\n" + chain),
+        code_cell("class Net(Net):\n    depth = CHAIN_0"),
+    ]))
+
+
+def compressed_weights_bomb(d):
+    """torch.save patched in the child: the weights file becomes a small deflated archive of 2 GB."""
+    one(d, "04_vgg11", lambda nb: nb["cells"].append(code_cell("""
+import zipfile
+class _Bomb:
+    def save(obj, f, *args, **kwargs):
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            with z.open("archive/data.pkl", "w", force_zip64=True) as member:
+                chunk = bytes(2**24)
+                for _ in range(128):
+                    member.write(chunk)
+    torch.save = save
+""")))
+
+
+def slow_pooling_chain(d):
+    """A forward that costs no FLOPs by the counter's measure and seconds per step: pooling on padded maps."""
+    one(d, "01_tutorial", lambda nb: nb["cells"].append(code_cell("""
+class Net(Net):
+    def forward(self, x):
+        y = F.pad(x, (100, 100, 100, 100))
+        for _ in range(40):
+            y = F.max_pool2d(y, 3, stride=1, padding=1)
+        return super().forward(x + y[:, :, 100:132, 100:132] * 0)
+""")))
+
+
+# ------------------------------------------------------------------ class 4: everything a submission supplies is written safely
+
+HOSTILE_NAME = os.fsdecode(b"=cmd|' \\C calc'!A0\x1b[2J\xff")
+
+
+def hostile_names_and_messages(d):
+    """Folder and notebook names with a formula prefix, control sequences and non-UTF-8 bytes; a Net whose
+    error message is a megabyte of the same."""
+    folder = d.parent / HOSTILE_NAME
+    write(folder, os.fsdecode(b"\x1b]0;pwned\x07-01_tutorial\xfe.ipynb"), only("01_tutorial", IMPORTS,
+          "class Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('\\x1b]0;pwned\\x07 =HYPERLINK(1) \\ud800' + 'x' * 2**20)"))
+
+
+# ------------------------------------------------------------------ class 5: links and names in the submissions folder
+
+def symlink_to_reference(d):
+    d.mkdir(parents=True)
+    (d / "01_tutorial.ipynb").symlink_to(SOURCE / "01_tutorial.ipynb")
+
+
+def symlinked_student_folder(d):
+    d.parent.mkdir(parents=True, exist_ok=True)
+    d.symlink_to(SOURCE, target_is_directory=True)
+
+
+def hardlink_notebook(d):
+    outside = d.parent.parent / f"{d.parent.name}-outside"
+    write(outside, "01_tutorial.ipynb", reference("01_tutorial"))
+    d.mkdir(parents=True)
+    os.link(outside / "01_tutorial.ipynb", d / "01_tutorial.ipynb")
+
+
+def fifo_notebook(d):
+    d.mkdir(parents=True)
+    os.mkfifo(d / "01_tutorial.ipynb")
+
+
+def duplicate_id(d):
+    one(d, "01_tutorial")
+    write(d.parent, f"{d.name}.ipynb", reference("01_tutorial"))
+
+
+# ------------------------------------------------------------------ class 6: what a child sees and keeps
+
+def leave_files_behind(d):
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, """
+class _Leave:
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "."):
+        try:
+            open(os.path.join(folder, "corpus-left-behind"), "w").write("cuda:0")
+        except OSError:
+            pass
+""", "def get_device():\n    return torch.device('cpu')"))
+
+
+def snoop_on_other_children(d):
+    """get_device answers right only when it can see another child's files, the grader's paths or processes."""
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, """
+def _snoop():
+    import glob
+    found = [p for p in glob.glob("/tmp/**", recursive=True) + glob.glob("/var/tmp/*") + glob.glob("/dev/shm/*")
+             if "corpus-left-behind" in p or "sandbox-" in p]
+    try:
+        table = open("/proc/self/mountinfo").read()
+        found += [w for w in ("corpus", "grades", "autograder/", "solutions") if w in table]
+    except OSError:
+        pass
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and b"autograder" in open(f"/proc/{pid}/cmdline", "rb").read():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+def get_device():
+    return torch.device("cuda:0" if _snoop() and torch.cuda.is_available() else "cpu")
+"""))
+
+
+# ------------------------------------------------------------------ class 7: values from the child
+
+def fake_device_type(d):
+    """An object that claims to be a torch.device by its module and name."""
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, """
+class device:
+    def __init__(self, text):
+        self.text = text
+    def __str__(self):
+        return self.text
+device.__module__ = "torch"
+
+def get_device():
+    return device("cuda:0" if torch.cuda.is_available() else "cpu")
+"""))
+
+
 PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
     not_json, truncated_json, nbformat_3, empty_notebook, cells_reordered, cells_duplicated, cells_deleted,
     cell_type_changed, stripped_metadata, ids_removed, markdown_in_code_cell, syntax_error_in_one_cell,
@@ -336,14 +581,26 @@ PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
     trains_at_top_level, showtraceback_replaced, always_equal, sys_exit_during_import, os_exit_during_import,
     monkeypatch_torch, import_reference_solutions, read_hidden_graders, fake_results_file, fake_pytest_summary,
     background_process, fork_bomb, infinite_loop, huge_allocation, huge_output,
+    baseline_tiny_wrong_net, baseline_reference_01, baseline_reference_04, baseline_vgg11_cannot_learn,
+    baseline_get_device_cpu_only, linear_only_vgg11,
+    fitted_classifier_in_buffer, fitted_classifier_in_parameter, fitted_classifier_as_constant,
+    fitted_classifier_in_literals, unused_parameter_pads_count,
+    pathological_notebook, compressed_weights_bomb, slow_pooling_chain,
+    hostile_names_and_messages, symlink_to_reference, symlinked_student_folder, hardlink_notebook, fifo_notebook,
+    duplicate_id, leave_files_behind, snoop_on_other_children, fake_device_type,
 ]}
 
 
-def build(dest: Path, names=None) -> Path:
+def build(dest: Path, names=None, data_root=None) -> Path:
+    """Every entry (or those named) under dest; with data_root, the fitted-classifier entries carry a real
+    classifier fitted on the grader's training subset."""
+    if data_root is not None:
+        fit_prior(data_root)
     for name in names or PROBLEMS:
         PROBLEMS[name](Path(dest) / name)
     return Path(dest)
 
 
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1])))
+    sys.path.insert(0, str(REPO))
+    print(build(Path(sys.argv[1]), data_root=os.environ.get("CIFAR10_ROOT")))
