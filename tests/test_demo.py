@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, data_root):
     out = tmp_path_factory.mktemp("demo")
-    results = demo.main(out=out, data_root=data_root)
+    results, unwritten = demo.main(out=out, data_root=data_root)
+    assert unwritten == []
     return out, results
 
 

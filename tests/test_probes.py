@@ -1,9 +1,11 @@
 """The device probes tell apart every way of (not) moving data, and the references are right."""
-import math
-
+import numpy as np
+import pytest
 import torch
 
 from autograder.graders import probes
+from autograder.graders.context import Device, Unknown, plain
+from autograder.graders.graph_model import load_tensors
 from autograder.sandbox import child
 from solutions import evaluate, fit, train_one_epoch
 
@@ -25,26 +27,28 @@ def test_the_four_cases_are_distinguishable():
     assert fits["moved"][0]["loss"] != fits["not_moved"][0]["loss"]
 
 
-def _run_probe(name, fn):
+def _run_probe(name, fn, tmp_path):
+    """Run the child's probe in this process; the returned value as the grader reads it (plain data by real type)."""
     saved = {}
-    return child.probe_function(name, fn, torch, probes.make_inputs(), saved), saved
+    entry = child.probe_function(name, fn, torch, probes.make_inputs(), saved, out=str(tmp_path))
+    assert entry == {"returned": True}, entry
+    return plain(load_tensors(tmp_path / f"{name}.returned.pt", 16)), saved
 
 
-def test_reference_functions_match_the_both_moved_case():
+def test_reference_functions_match_the_both_moved_case(tmp_path):
     p = probes.make_inputs()
-    entry, saved = _run_probe("train_one_epoch", train_one_epoch)
+    returned, saved = _run_probe("train_one_epoch", train_one_epoch, tmp_path)
     w, b, loss = probes.train_cases(p)["both"]
-    assert torch.allclose(saved["train_one_epoch.weight"], w, atol=1e-5) and probes.close(entry["returned"], loss)
-    entry, _ = _run_probe("evaluate", evaluate)
-    assert probes.close(entry["returned"], probes.evaluate_cases(p)["both"])
-    entry, _ = _run_probe("fit", fit)
-    history = [h["__dict__"] for h in entry["returned"]["__list__"]]
+    assert torch.allclose(saved["train_one_epoch.weight"], w, atol=1e-5) and probes.close(returned, loss)
+    returned, _ = _run_probe("evaluate", evaluate, tmp_path)
+    assert probes.close(returned, probes.evaluate_cases(p)["both"])
+    history, _ = _run_probe("fit", fit, tmp_path)
     expected = probes.fit_cases(p)["moved"]
     assert all(probes.close(h["loss"], e["loss"]) and probes.close(h["accuracy"], e["accuracy"])
                for h, e in zip(history, expected))
 
 
-def test_forgetting_the_labels_matches_the_labels_case():
+def test_forgetting_the_labels_matches_the_labels_case(tmp_path):
     def forgetful(net, loader, criterion, optimizer, device):
         total = 0.0
         for inputs, labels in loader:
@@ -56,12 +60,25 @@ def test_forgetting_the_labels_matches_the_labels_case():
             total += loss.item()
         return total / len(loader)
 
-    _, saved = _run_probe("train_one_epoch", forgetful)
+    _, saved = _run_probe("train_one_epoch", forgetful, tmp_path)
     w, _, _ = probes.train_cases(probes.make_inputs())["labels"]
     assert torch.allclose(saved["train_one_epoch.weight"], w, atol=1e-5)
 
 
-def test_get_device_probe_sees_both_worlds():
-    entry, _ = _run_probe("get_device", lambda: torch.device("cuda:0" if torch.cuda.is_available() else "cpu"))
-    assert entry["answers"]["False"]["str"] == "cpu" and entry["answers"]["True"]["str"] == "cuda:0"
-    assert not math.isnan(0.0)
+def test_get_device_probe_sees_both_worlds(tmp_path):
+    answers, _ = _run_probe("get_device", lambda: torch.device("cuda:0" if torch.cuda.is_available() else "cpu"), tmp_path)
+    assert answers == {"False": "cpu", "True": "cuda:0"}
+    assert all(isinstance(a, Device) for a in answers.values())
+
+
+def test_returned_values_are_judged_by_their_real_type(tmp_path):
+    class device:  # claims torch's module and name
+        def __str__(self):
+            return "cuda:0"
+    device.__module__ = "torch"
+    entry = child.probe_function("get_device", lambda: device(), torch, probes.make_inputs(), {}, out=str(tmp_path))
+    assert "torch.device を返してください" in entry["error"]
+    torch.save({"x": np.float64(1.5)}, tmp_path / "numpy.pt")  # a type weights_only refuses outright
+    with pytest.raises(Exception):
+        load_tensors(tmp_path / "numpy.pt", 16)
+    assert isinstance(plain([torch.tensor(2.0), torch.zeros(3), torch.device("cpu")])[1], Unknown)

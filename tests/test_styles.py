@@ -129,7 +129,7 @@ def test_other_correct_styles_get_full_marks(tmp_path, data_root):
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(IMPORTS.strip()), nbformat.v4.new_code_cell(textwrap.dedent(code).strip())]
         nbformat.write(nb, folder / f"{stem}.ipynb")
-    [result] = grade.main(submitted=tmp_path / "submitted", out=tmp_path / "out", data_root=data_root,
+    [result], _ = grade.main(submitted=tmp_path / "submitted", out=tmp_path / "out", data_root=data_root,
                           show_progress=False)
     failed = {c.check: c.message for c in result.checks if not c.passed}
     assert not failed and result.total == result.max_total == 44

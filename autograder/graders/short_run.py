@@ -103,26 +103,37 @@ def _has_literal(node: Node) -> bool:
 
 @torch.no_grad()
 def init_parameters(model: GraphModel, seed: int) -> None:
-    """PyTorch's default initialisation, redone by the grader: exported weights never carry over."""
+    """PyTorch's default initialisation, redone by the grader over every tensor that conv, linear and
+    BatchNorm read, in both graphs: exported values never carry over (state_problems refuses the rest)."""
     gen = torch.Generator().manual_seed(seed)
-    for node in [*model.graphs["train"], *model.graphs["eval"]]:
-        if node.aten_name in CONV_OPS | LINEAR_OPS:
-            weight, bias = model.state_arg(node, 1), model.state_arg(node, 2)
-            if weight is not None and weight.dim() > 1:
-                nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=gen)
-                if bias is not None:
-                    bound = 1 / math.sqrt(fan_in(weight))
+    done: set[int] = set()
+
+    def fresh(t: torch.Tensor | None) -> bool:
+        if t is None or id(t) in done:
+            return False
+        done.add(id(t))
+        return True
+
+    for mode in ("train", "eval"):
+        for node in model.graphs[mode]:
+            if node.aten_name in CONV_OPS | LINEAR_OPS:
+                weight, bias = model.state_arg(node, 1, mode), model.state_arg(node, 2, mode)
+                if fresh(weight):
+                    if weight.dim() > 1:
+                        nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=gen)
+                    else:
+                        weight.uniform_(-1 / math.sqrt(weight.numel()), 1 / math.sqrt(weight.numel()), generator=gen)
+                if fresh(bias):
+                    bound = 1 / math.sqrt(fan_in(weight) if weight is not None else bias.numel())
                     bias.uniform_(-bound, bound, generator=gen)
-        elif node.aten_name in BN_OPS:
-            for i, value in ((1, 1.0), (2, 0.0), (3, 0.0), (4, 1.0)):
-                t = model.state_arg(node, i)
-                if t is not None:
-                    t.fill_(value)
+            elif node.aten_name in BN_OPS:
+                for i, value in ((1, 1.0), (2, 0.0), (3, 0.0), (4, 1.0)):
+                    t = model.state_arg(node, i, mode)
+                    if fresh(t):
+                        t.fill_(value)
     for name, buf in model.named_buffers():
         if name.endswith("num_batches_tracked"):
             buf.zero_()
-
-
 
 
 class _Clock:

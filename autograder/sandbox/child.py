@@ -254,7 +254,10 @@ def probe_function(name, fn, torch, p, saved, out=OUT):
     try:
         torch.save(returned, os.path.join(out, f"{name}.returned.pt"))
     except BaseException:
-        return {"error": f"{name} の戻り値の型 ({type(returned).__name__}) は採点で扱えません。{_RETURN_HINT[name]}"}
+        culprit = returned  # get_device's answers are wrapped in a dict of ours: name what the student returned
+        if name == "get_device":
+            culprit = next((v for v in returned.values() if type(v) not in (dict, torch.device)), returned)
+        return {"error": f"{name} の戻り値の型 ({type(culprit).__name__}) は採点で扱えません。{_RETURN_HINT[name]}"}
     return {"returned": True}
 
 
