@@ -24,7 +24,7 @@ from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.pipeline import GradingSetup
 from autograder.settings import GRADER_THREADS, REPO
-from autograder.text import clean_text
+from autograder.text import clean_text, exception_line
 
 MAX_CHANNEL_BYTES = 4 * 2**20
 """What one grading process may report; past it the rest is ignored."""
@@ -134,7 +134,10 @@ def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progres
                           on_new=(lambda key, acc: save_entry(setup.cache_dir, key, acc)) if setup.cache_dir else None)
 
     def one(sub: Submission) -> StudentResult:
-        result = grade_one(sub, setup, cache, lock)
+        try:
+            result = grade_one(sub, setup, cache, lock)
+        except Exception as exc:  # noqa: BLE001 - could not even start its grading process: that student only
+            result = _result(sub, _Heard(), f"採点プロセスを起動できませんでした ({exception_line(exc, 120)})")
         if progress:
             with lock:
                 progress(result)

@@ -109,3 +109,17 @@ def test_an_honest_model_starts_at_chance_and_trains():
 def test_a_run_over_its_time_budget_stops_with_a_reason():
     with pytest.raises(CheckFailed, match="時間がかかりすぎる"):
         short_run(export_trusted(VGG11), synthetic(), RunConfig(steps=1000, threshold=15.0), budget_s=0.5)
+
+
+class PadValues(Base):
+    """Numbers smuggled in as pad values instead of arithmetic."""
+
+    def forward(self, x):
+        c = F.adaptive_avg_pool2d(x, 1).flatten(1)  # (N, 3)
+        hint = torch.cat([F.pad(c[:, :0], (0, 1), value=0.01 * k) for k in range(20)], 1)  # (N, 20)
+        return self.head(x) + hint[:, :10] + hint[:, 10:]
+
+
+def test_numbers_in_any_operation_count_toward_the_literal_budget():
+    problems = state_problems(export_trusted(PadValues))
+    assert any("数値を直接書いた演算" in p for p in problems)

@@ -18,6 +18,8 @@ MAX_NOTEBOOKS = 50
 """Notebooks read per student; more are refused with a note."""
 MAX_DEPTH = 6
 """Folder levels below the student's folder that are searched."""
+MAX_ENTRIES = 10_000
+"""Files and folders looked at per student; a folder with more is searched no further."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,12 @@ def refusal(path: Path, st: os.stat_result) -> str | None:
 
 
 def _notebooks_below(folder: Path) -> tuple[tuple[Path, ...], list[str]]:
-    found, notes = [], []
+    found, notes, seen = [], [], 0
     for top, dirs, files in os.walk(folder):  # never descends into symlinked folders
+        seen += len(dirs) + len(files)
+        if seen > MAX_ENTRIES:
+            notes.append(f"提出フォルダのファイルが多すぎるため ({MAX_ENTRIES:,} 個まで)、途中までしか探しませんでした。")
+            break
         depth = len(Path(top).relative_to(folder).parts)
         for d in list(dirs):
             if os.path.islink(os.path.join(top, d)):

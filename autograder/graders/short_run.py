@@ -46,11 +46,13 @@ CHANCE_IMAGES = 1000
 CHANCE_MAX = 20.0
 """Highest accuracy (%) that counts as chance there (the threshold, when that is lower); ten classes give 10%."""
 MAX_LITERAL_OPS = 16
-"""Arithmetic with a number written into the graph (x * 0.5, x + 3): honest models use a handful at most.
-More could carry a classifier fitted beforehand into the run."""
+"""Operations with a number written into the graph (x * 0.5, x + 3, F.pad(..., value=0.7), leaky_relu's
+slope): honest models use a handful at most. More could carry a classifier fitted beforehand into the run.
+BatchNorm's eps and momentum and dropout's rate do not count."""
 OWNED_ARGS = {**{op: (1, 2) for op in CONV_OPS | LINEAR_OPS}, **{op: (1, 2, 3, 4) for op in BN_OPS}}
 """Argument positions at which conv, linear and BatchNorm read the state they own (weight, bias, running stats)."""
 _ARITHMETIC = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "pow", "clamp", "clamp_min", "clamp_max"}
+_FLOATS_ALLOWED = BN_OPS | {"dropout", "dropout_", "feature_dropout", "native_dropout"}
 
 _DATA: dict[str, tuple[torch.Tensor, ...]] = {}
 
@@ -89,7 +91,7 @@ def state_problems(model: GraphModel) -> list[str]:
                 elif node.name in live and (i not in owned or holder.kind == "CONSTANT_TENSOR"):
                     problems.append(f"{holder.target[:60]} が畳み込み・全結合・BatchNorm の重み以外の使い方で出力に効いています"
                                     f" ({node.aten_name or node.target[:40]})。")
-            if node.name in live and node.aten_name in _ARITHMETIC and _has_literal(node):
+            if node.name in live and _has_literal(node):
                 literal_ops += 1
         if literal_ops > MAX_LITERAL_OPS:
             problems.append(f"数値を直接書いた演算が多すぎます ({mode}: {literal_ops} 個、上限 {MAX_LITERAL_OPS} 個)。")
@@ -97,8 +99,19 @@ def state_problems(model: GraphModel) -> list[str]:
 
 
 def _has_literal(node: Node) -> bool:
-    values = [*node.args[1:], *node.kwargs.values()]
-    return any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    """A number that carries information: any float (but BatchNorm's and dropout's own), and any integer
+    operand of arithmetic. Sizes, dims and indices of view, slice, pad widths, ... do not count."""
+    def numbers(value):
+        if isinstance(value, list):
+            for v in value:
+                yield from numbers(v)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield value
+
+    values = list(numbers([*node.args[1:], *node.kwargs.values()]))
+    if node.aten_name in _ARITHMETIC:
+        return bool(values)
+    return node.aten_name not in _FLOATS_ALLOWED and any(isinstance(v, float) for v in values)
 
 
 @torch.no_grad()

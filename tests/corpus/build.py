@@ -470,10 +470,12 @@ def slow_pooling_chain(d):
     one(d, "01_tutorial", lambda nb: nb["cells"].append(code_cell("""
 class Net(Net):
     def forward(self, x):
-        y = F.pad(x, (100, 100, 100, 100))
-        for _ in range(40):
-            y = F.max_pool2d(y, 3, stride=1, padding=1)
-        return super().forward(x + y[:, :, 100:132, 100:132] * 0)
+        if self.training:  # slow only where the grader trains: about 2 s a step, projected far over the budget
+            y = F.pad(x, (100, 100, 100, 100))
+            for _ in range(40):
+                y = F.max_pool2d(y, 3, stride=1, padding=1)
+            x = x + y[:, :, 100:132, 100:132] * 0
+        return super().forward(x)
 """)))
 
 
