@@ -39,6 +39,7 @@ class _Heard:
     checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    error: str = ""
     done: bool = False
 
 
@@ -65,6 +66,8 @@ def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -
                 cache.put(item["key"], item["accuracy"])
         elif kind == "stats":
             heard.stats = {k: v for k, v in item.items() if k in ("rss_mb", "vm_peak_mb") and type(v) is int}
+        elif kind == "error" and isinstance(item.get("error"), str):
+            heard.error = clean_text(item["error"], 200)
         elif kind == "done":
             heard.done = True
     for _ in stream:  # drain, so the process never blocks on a full pipe
@@ -86,18 +89,31 @@ def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
     return StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats)
 
 
+def _start() -> subprocess.Popen:
+    # Passive OpenMP waits: two processes of GRADER_THREADS threads on few cores share them instead of spinning.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
+    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
+    return subprocess.Popen([sys.executable, "-m", "autograder.grading_process"], cwd=REPO, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True, text=True, encoding="utf-8", errors="replace")
+
+
+def _why_unfinished(heard: _Heard, code: int | None, setup: GradingSetup) -> str:
+    stage = STAGES.get(heard.stage, "採点の準備")
+    if heard.error and heard.error != "MemoryError":
+        return f"{stage}中に採点プロセスでエラーが起きました ({heard.error})"
+    if code is not None and code < 0:
+        return f"{stage}中に採点プロセスが止まりました ({signal.Signals(-code).name})"
+    return f"{stage}中に採点プロセスが異常終了しました (メモリ上限 {setup.budget.grade_memory_mb} MB を超えた可能性があります)"
+
+
 def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: threading.Lock) -> StudentResult:
     """Grade sub in a grading process of its own, within setup.budget."""
     with lock:
         known = dict(cache.known) if setup.accuracy_cache else {}
     job = {"student": sub.student, "notebooks": [str(p) for p in sub.notebooks], "notes": list(sub.notes),
            "setup": setup.to_json(), "cache": known}
-    # Passive OpenMP waits: two processes of GRADER_THREADS threads on few cores share them instead of spinning.
-    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
-    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
-    proc = subprocess.Popen([sys.executable, "-m", "autograder.grading_process"], cwd=REPO, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            start_new_session=True, text=True, encoding="utf-8", errors="replace")
+    proc = _start()
     heard = _Heard()
     listener = threading.Thread(target=_listen, args=(proc.stdout, heard, cache, lock), daemon=True)
     listener.start()
@@ -119,11 +135,7 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
     proc.wait()
     listener.join(timeout=30)
     if why is None and not heard.done:
-        stage = STAGES.get(heard.stage, "採点の準備")
-        if code is not None and code < 0:
-            why = f"{stage}中に採点プロセスが止まりました ({signal.Signals(-code).name})"
-        else:
-            why = f"{stage}中に採点プロセスが異常終了しました (メモリ上限 {setup.budget.grade_memory_mb} MB を超えた可能性があります)"
+        why = _why_unfinished(heard, code, setup)
     return _result(sub, heard, why)
 
 

@@ -52,7 +52,16 @@ def main() -> int:
     become_subreaper()
     sub = Submission(job["student"], tuple(Path(p) for p in job["notebooks"]), tuple(job["notes"]))
     cache = AccuracyCache(job["cache"], on_new=lambda key, accuracy: emit("cache", key=key, accuracy=accuracy))
-    grade_submission(sub, setup, cache, emit)
+    try:
+        grade_submission(sub, setup, cache, emit)
+    except MemoryError:
+        emit("error", error="MemoryError")
+        return 1
+    except Exception as exc:  # a bug of the grader's: said once, costs this submission only
+        from autograder.text import exception_line
+
+        emit("error", error=exception_line(exc, 200))
+        return 1
     emit("stats", **_usage())
     emit("done")
     channel.flush()
