@@ -10,9 +10,11 @@ from pathlib import Path
 import torch
 
 from autograder.extract import Extraction
+from autograder.graders import canonical as canonical_module
 from autograder.graders import graph_model as graph_model_module
 from autograder.graders import short_run as short_run_module
 from autograder.graders.accuracy_cache import AccuracyCache
+from autograder.graders.canonical import canonical_key
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
 from autograder.graders.results import CheckFailed
 from autograder.graders.short_run import RUNS, grader_data, short_run
@@ -138,11 +140,17 @@ class GradingContext:
         return found
 
     def _accuracy_key(self, name: str) -> str:
+        """The run settings, the training code, and the model's computation (canonical.py): models that
+        compute the same share one run whatever their names. Where the canonical form cannot be
+        made, the artifacts' bytes stand in."""
         digest = hashlib.sha256(f"{name}|{RUNS[name]}|{self.data_root}|{torch.__version__}|{GRADER_THREADS}".encode())
-        for module in (short_run_module, graph_model_module):
+        for module in (short_run_module, graph_model_module, canonical_module):
             digest.update(Path(module.__file__).read_bytes())
-        for suffix in ("graph.json", "weights.pt"):
-            digest.update((self.out_dir / f"{name}.{suffix}").read_bytes())
+        try:
+            digest.update(b"canonical:" + canonical_key(self.model(name)).encode())
+        except Exception:  # noqa: BLE001 - a graph the canonical form cannot describe: key on its bytes
+            for suffix in ("graph.json", "weights.pt"):
+                digest.update((self.out_dir / f"{name}.{suffix}").read_bytes())
         return digest.hexdigest()
 
     # ------------------------------------------------------------------ functions
