@@ -11,6 +11,7 @@ as an ordinary user, bwrap runs as that user. Either way bwrap uses an unprivile
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -68,6 +69,7 @@ def sandbox_command(argv: list[str], fds: dict[str, int]) -> list[str]:
     return [*cmd, "--", *argv]
 
 
+@functools.cache
 def isolation_works(uid: int | None) -> tuple[bool, str]:
     """Whether a child can be isolated here (bwrap present, user namespaces allowed, torch importable
     inside), as uid when given; with a one-line reason when not."""
