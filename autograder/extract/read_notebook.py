@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 
 from autograder.collect.find_submissions import refusal
 from autograder.extract.model import NotebookDefs
