@@ -11,12 +11,14 @@ as an ordinary user, bwrap runs as that user. Either way bwrap uses an unprivile
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 SANDBOX_DIR = "/sandbox"
@@ -45,24 +47,48 @@ def _system_view() -> list[str]:
     return args
 
 
-def open_dirs(workdir: Path) -> dict[str, int]:
-    """O_PATH descriptors of the folders the child gets, opened by the grader (which can reach them
-    even where the sandbox uid cannot). Pass them with pass_fds; close them after the child starts."""
-    fds = {"workdir": os.open(workdir, os.O_PATH | os.O_DIRECTORY), "venv": os.open(sys.prefix, os.O_PATH | os.O_DIRECTORY)}
-    base = Path(sys.base_prefix)
-    if not base.is_relative_to("/usr"):  # a Python installed elsewhere (pyenv, conda): its own path, read-only
-        fds["base"] = os.open(base, os.O_PATH | os.O_DIRECTORY)
-    return fds
+@dataclass(frozen=True)
+class View:
+    """Where bwrap finds the folders it hands to the child, and the binds that put them there."""
+
+    venv: Path
+    work: Path
+    base: Path | None = None
+    """A Python installed outside /usr (pyenv, conda) that the venv points to; None under /usr."""
+    binds: tuple[tuple[str, str], ...] = ()
+    """(source, target) bind mounts the preexec step makes, as root, in the child's own mount namespace."""
 
 
-def sandbox_command(argv: list[str], fds: dict[str, int]) -> list[str]:
-    """bwrap ... -- argv, with the folders of open_dirs()."""
+@contextlib.contextmanager
+def staged(workdir: Path, uid: int | None):
+    """The View for a child. As an ordinary user, the real folders. As root, the venv and the working
+    folder are bound (by limits.preexec, in the child's own mount namespace, before it drops to uid) under
+    a fresh folder in /tmp, so that the sandbox uid reaches them wherever the checkout really sits (a
+    clone inside a mode-700 folder included). The staging folder is removed afterwards."""
+    base = None if Path(sys.base_prefix).is_relative_to("/usr") else Path(sys.base_prefix)
+    if uid is None:
+        yield View(Path(sys.prefix), workdir, base)
+        return
+    stage = Path(tempfile.mkdtemp(prefix="sandbox-stage-", dir="/tmp"))
+    try:
+        os.chmod(stage, 0o755)
+        for sub in ("venv", "work", "base"):
+            (stage / sub).mkdir(mode=0o755)
+        binds = [(sys.prefix, stage / "venv"), (workdir, stage / "work")] + ([(base, stage / "base")] if base else [])
+        yield View(stage / "venv", stage / "work", stage / "base" if base else None,
+                   tuple((str(src), str(dst)) for src, dst in binds))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def sandbox_command(argv: list[str], view: View) -> list[str]:
+    """bwrap ... -- argv, for the folders of view."""
     cmd = [bwrap() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
            "--hostname", "sandbox", *_system_view(),
            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run",
-           "--ro-bind-fd", str(fds["venv"]), VENV_DIR, "--bind-fd", str(fds["workdir"]), SANDBOX_DIR]
-    if "base" in fds:
-        cmd += ["--ro-bind-fd", str(fds["base"]), sys.base_prefix]
+           "--ro-bind", str(view.venv), VENV_DIR, "--bind", str(view.work), SANDBOX_DIR]
+    if view.base:
+        cmd += ["--ro-bind", str(view.base), sys.base_prefix]
     cmd += ["--chdir", SANDBOX_DIR, "--clearenv"]
     for key, value in SANDBOX_ENV.items():
         cmd += ["--setenv", key, value]
@@ -75,21 +101,17 @@ def isolation_works(uid: int | None) -> tuple[bool, str]:
     inside), as uid when given; with a one-line reason when not."""
     if bwrap() is None:
         return False, "bubblewrap (bwrap) is not installed"
-    from autograder.sandbox.limits import drop_to
+    from autograder.sandbox.limits import preexec
+    from autograder.settings import Limits
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, staged(Path(tmp), uid) as view:
         if uid is not None:
             os.chown(tmp, uid, uid)
-        fds = open_dirs(Path(tmp))
         try:
-            done = subprocess.run(sandbox_command([python_in_sandbox(), "-I", "-c", "import torch"], fds),
-                                  capture_output=True, timeout=180, pass_fds=tuple(fds.values()),
-                                  preexec_fn=drop_to(uid) if uid is not None else None)
+            done = subprocess.run(sandbox_command([python_in_sandbox(), "-I", "-c", "import torch"], view),
+                                  capture_output=True, timeout=180, preexec_fn=preexec(Limits(), uid, view.binds))
         except (OSError, subprocess.SubprocessError) as exc:
             return False, f"bwrap could not start ({type(exc).__name__})"
-        finally:
-            for fd in fds.values():
-                os.close(fd)
     if done.returncode != 0:
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
         return False, f"bwrap failed: {last[:200]}"

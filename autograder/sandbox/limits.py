@@ -14,6 +14,8 @@ from autograder.settings import Limits
 SANDBOX_UID_BASE = 61000
 """Children run as uid/gid SANDBOX_UID_BASE + k, one k per grading process, when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
+_CLONE_NEWNS = 0x00020000
+_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 
 
 _CLAIMED: list[tuple[int, int]] = []  # (uid, fd of its held lock)
@@ -78,8 +80,23 @@ def drop_to(uid: int):
     return apply
 
 
-def preexec(limits: Limits, uid: int | None):
-    """The function run in the forked child just before exec: drop to uid (as root), then the rlimits."""
+def bind_privately(binds) -> None:
+    """As root, in a mount namespace of our own (so nobody else sees them): bind each source onto its target."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            raise OSError(ctypes.get_errno(), f"{what} failed")
+
+    check(libc.unshare(_CLONE_NEWNS), "unshare")
+    check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    for source, target in binds:
+        check(libc.mount(source.encode(), target.encode(), None, _MS_BIND | _MS_REC, None), f"binding {source}")
+
+
+def preexec(limits: Limits, uid: int | None, binds=()):
+    """The function run in the forked child just before exec: as root, the binds of the sandbox's view
+    (isolate.staged) and the drop to uid; then the rlimits."""
     # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
     nproc = limits.max_processes + (0 if uid is not None else len(pids_of_uid(os.getuid())))
     caps = {
@@ -90,8 +107,11 @@ def preexec(limits: Limits, uid: int | None):
         resource.RLIMIT_NOFILE: 1024,
     }
     drop = drop_to(uid) if uid is not None else None
+    binds = tuple(binds)
 
     def apply() -> None:
+        if binds:
+            bind_privately(binds)
         if drop:
             drop()
         for which, value in caps.items():

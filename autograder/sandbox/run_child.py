@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.sandbox.isolate import SANDBOX_ENV, open_dirs, python_in_sandbox, sandbox_command
+from autograder.sandbox.isolate import SANDBOX_ENV, python_in_sandbox, sandbox_command, staged
 from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
@@ -93,28 +93,24 @@ def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = 
     With isolate: inside bubblewrap (see isolate.py), as a sandbox uid of its own when we are root.
     """
     uid = sandbox_uid(isolate)
-    with _workdir(job, probe_inputs, uid) as workdir:
-        yield _run(workdir, limits, isolate, uid)
+    with _workdir(job, probe_inputs, uid) as workdir, staged(workdir, uid if isolate else None) as view:
+        yield _run(workdir, limits, isolate, uid, view)
 
 
-def _start(workdir: Path, limits: Limits, isolate: bool, uid: int | None) -> subprocess.Popen:
+def _start(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view) -> subprocess.Popen:
     common = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                  start_new_session=True, close_fds=True, preexec_fn=preexec(limits, uid))
+                  start_new_session=True, close_fds=True)
     if not isolate:
         env = {**SANDBOX_ENV, "HOME": str(workdir), "TMPDIR": str(workdir)}
-        return subprocess.Popen([sys.executable, "-I", "child.py"], cwd=workdir, env=env, **common)
-    fds = open_dirs(workdir)
-    try:
-        return subprocess.Popen(sandbox_command([python_in_sandbox(), "-I", "child.py"], fds), cwd="/",
-                                env={"PATH": "/usr/bin:/bin"}, pass_fds=tuple(fds.values()), **common)
-    finally:
-        for fd in fds.values():
-            os.close(fd)
+        return subprocess.Popen([sys.executable, "-I", "child.py"], cwd=workdir, env=env,
+                                preexec_fn=preexec(limits, uid), **common)
+    return subprocess.Popen(sandbox_command([python_in_sandbox(), "-I", "child.py"], view), cwd="/",
+                            env={"PATH": "/usr/bin:/bin"}, preexec_fn=preexec(limits, uid, view.binds), **common)
 
 
-def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None) -> ChildRun:
+def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view) -> ChildRun:
     start = time.monotonic()
-    proc = _start(workdir, limits, isolate, uid)
+    proc = _start(workdir, limits, isolate, uid, view)
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
     reason = None
