@@ -6,6 +6,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from autograder.collect.shard import Shard
 from autograder.data import ENV_VAR, DataNotFound
 from autograder.settings import ASSIGNMENT, Budget, Limits, UsageError
 
@@ -33,7 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at once")
     p.add_argument("--no-accuracy-cache", action="store_true",
                    help="train every model afresh instead of reusing results for identical artifacts")
+    p.add_argument("--shard", type=Shard.parse, default=None, metavar="K/N",
+                   help="grade only task K of N of an array job (a stable share of the students); see merge")
     _add_limits(p)
+
+    p = sub.add_parser("merge", help="merge the shard folders of an array job into one batch's files")
+    p.add_argument("shards", type=Path, nargs="+", help="OUT/shard-* folders written by grade --shard")
+    p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("check", help="grade one student's notebooks and print a table")
     p.add_argument("notebooks", type=Path, nargs="+")
@@ -53,10 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_unwritten(unwritten: list[str]) -> int:
-    """Exit status 1, with one line, when some rows or files could not be written; else 0."""
+def _report_unwritten(unwritten: list[str], what: str = "rows or files could not be written") -> int:
+    """Exit status 1, with one line, when something could not be done; else 0."""
     if unwritten:
-        print(f"error: {len(unwritten)} rows or files could not be written: {'; '.join(unwritten[:10])}", file=sys.stderr)
+        print(f"error: {len(unwritten)} {what}: {'; '.join(unwritten[:10])}", file=sys.stderr)
         return 1
     return 0
 
@@ -67,9 +74,15 @@ def _run(args) -> int:
 
         results, unwritten = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
                                         limits=_limits(args), budget=_limits(args, Budget), show_progress=True,
-                                        accuracy_cache=not args.no_accuracy_cache)
+                                        accuracy_cache=not args.no_accuracy_cache, shard=args.shard)
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
         return _report_unwritten(unwritten)
+    elif args.verb == "merge":
+        from autograder import merge
+
+        results, problems = merge.main(shards=args.shards, out=args.out)
+        print(f"merged {len(results)} students -> {args.out}/grades.csv")
+        return _report_unwritten(problems, "problems")
     elif args.verb == "check":
         from autograder import check
 

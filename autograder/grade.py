@@ -1,6 +1,7 @@
 """`python -m autograder grade SUBMITTED --out OUT`: grade a whole batch of submitted notebooks."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -8,6 +9,8 @@ from tqdm import tqdm
 
 from autograder.batch import default_jobs, grade_all
 from autograder.collect import find_submissions
+from autograder.collect.shard import Shard
+from autograder.files import write_atomic
 from autograder.graders.results import StudentResult
 from autograder.pipeline import prepare
 from autograder.report import write_feedback, write_grades, write_report
@@ -16,14 +19,17 @@ from autograder.settings import Budget, Limits, UsageError
 
 def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, jobs: int | None = None,
          limits: Limits = Limits(), budget: Budget = Budget(), show_progress: bool = True,
-         accuracy_cache: bool = True) -> tuple[list[StudentResult], list[str]]:
+         accuracy_cache: bool = True, shard: Shard | None = None) -> tuple[list[StudentResult], list[str]]:
     """Grade SUBMITTED/<student>/... and write grades.csv, grades.json, feedback/ and report.html to out.
 
+    With shard, only that task's stable share of the students, and a shard.json for `merge`.
     Returns the results and the list of rows or files that could not be written (empty when all were).
     """
     subs = find_submissions(Path(submitted))
     if not subs:
         raise UsageError(f"no student folders or notebooks found in {submitted}")
+    if shard:
+        subs = shard.pick(subs)
     if Path(out).resolve().is_relative_to(Path(submitted).resolve()):
         raise UsageError("--out must not be inside the submission folder")
     out = Path(out)
@@ -32,4 +38,6 @@ def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, job
     with tqdm(total=len(subs), file=sys.stderr, unit="人", disable=not show_progress, dynamic_ncols=True) as bar:
         results = grade_all(subs, setup, jobs=jobs or default_jobs(), progress=lambda r: bar.update(1))
     unwritten = write_grades(results, out) + write_feedback(results, out) + write_report(results, out)
+    if shard:  # written last: a shard without it did not finish
+        write_atomic(out / "shard.json", json.dumps({"shard": shard.k, "of": shard.n, "students": len(results)}))
     return results, unwritten
