@@ -20,7 +20,7 @@ from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.context import GradingContext, read_report
 from autograder.graders.plugin import all_checks, run_graders
 from autograder.graders.results import CheckResult, StudentResult
-from autograder.graders.short_run import grader_data
+from autograder.graders.short_run import decode_subsets
 from autograder.sandbox import run_child
 from autograder.sandbox.isolate import isolation_works
 from autograder.sandbox.limits import sandbox_uid
@@ -80,7 +80,7 @@ def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Bud
     all_checks()  # refuses planted tests before anything else runs
     root = resolve_root(data_root)
     ensure_available(root)
-    grader_data(root)
+    decode_subsets(root)  # once, here, before grading processes start side by side
     root_user = os.geteuid() == 0
     isolate, why = isolation_works(sandbox_uid() if root_user else None)
     if not isolate and root_user:

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from autograder.graders.graph_model import GraphModel, Node, Ref
+from autograder.graders.graph_model import GraphModel, Node, Ref, refs
 
 RESHAPES = {"view", "reshape", "flatten", "_unsafe_view"}
 POOLS_WITH_STRIDE = {"max_pool2d", "avg_pool2d", "max_pool2d_with_indices"}
@@ -60,31 +60,20 @@ def _inputs(node: Node) -> list:
     return [node.args[0]] if node.aten_name in RESHAPES else [node.args, node.kwargs]
 
 
-def _refs(value):
-    if isinstance(value, Ref):
-        yield value.name
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _refs(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _refs(v)
-
-
 def _mode_form(model: GraphModel, mode: str) -> list:
     nodes = model.graphs[mode]
     by_name = {n.name: n for n in nodes}
     live, todo = set(), [nodes[-1]]
     while todo:  # what the output depends on, through the inputs that matter
         node = todo.pop()
-        for name in _refs(node.args if node.op == "output" else _inputs(node)):
+        for name in refs(node.args if node.op == "output" else _inputs(node)):
             if name not in live:
                 live.add(name)
                 todo.append(by_name[name])
     shapes = _shapes(model, mode)
     last_read = {}
     for i, node in enumerate(nodes):
-        for name in _refs(node.args if node.op == "output" else _inputs(node)):
+        for name in refs(node.args if node.op == "output" else _inputs(node)):
             last_read[name] = i
     index: dict[str, int] = {}
     form: list = []

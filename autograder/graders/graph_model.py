@@ -233,19 +233,23 @@ def load_tensors(path: Path, max_mb: int):
     return torch.load(path, weights_only=True, map_location="cpu")
 
 
-def _refs(value):
+def refs(value):
+    """Names of the nodes a value (an argument, a list, a dict of kwargs) refers to."""
     if isinstance(value, Ref):
         yield value.name
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         for v in value:
-            yield from _refs(v)
+            yield from refs(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from refs(v)
 
 
 def _last_uses(nodes: list[Node]) -> dict[str, list[str]]:
     """Node name -> the values whose last reader was the node just before it (so they can go before it runs)."""
     last: dict[str, int] = {}
     for i, node in enumerate(nodes):
-        for name in (*_refs(node.args), *(r for v in node.kwargs.values() for r in _refs(v))):
+        for name in refs([node.args, node.kwargs]):
             last[name] = i
     free: dict[str, list[str]] = {}
     for name, i in last.items():
@@ -286,7 +290,7 @@ def live_nodes(nodes: list[Node]) -> set[str]:
     todo, live = [nodes[-1]], set()
     while todo:
         node = todo.pop()
-        for name in (*_refs(node.args), *(r for v in node.kwargs.values() for r in _refs(v))):
+        for name in refs([node.args, node.kwargs]):
             if name not in live:
                 live.add(name)
                 todo.append(by_name[name])

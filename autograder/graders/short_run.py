@@ -57,6 +57,12 @@ _FLOATS_ALLOWED = BN_OPS | {"dropout", "dropout_", "feature_dropout", "native_dr
 _DATA: dict[str, tuple[torch.Tensor, ...]] = {}
 
 
+def decode_subsets(root) -> None:
+    """Decode the grader's subsets into the disk cache, without keeping them in this process."""
+    load_subset(root, True, TRAIN_PER_CLASS, TRAIN_SEED)
+    load_subset(root, False, TEST_PER_CLASS, TEST_SEED)
+
+
 def grader_data(root) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train images, train labels, test images, test labels), uint8 images, loaded once per process."""
     key = str(root)
