@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder.collect import Submission
 from autograder.data import cache_dir, ensure_available, resolve_root
 from autograder.extract import Extraction, extract
-from autograder.graders import probes
+from autograder.public_checks import function_probes
 from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.context import GradingContext, read_report
 from autograder.graders.plugin import all_checks, run_graders
@@ -99,7 +99,7 @@ def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache,
     emit("stage", stage="extract")
     extraction = extract(sub)
     job = build_job(extraction)
-    probe_inputs = probes.make_inputs()
+    probe_inputs = function_probes.make_inputs()
     notes = list(sub.notes) + [note for nb in extraction.notebooks for note in nb.notes]
     notes += [note for name in extraction.chosen for note in extraction.notes[name]]  # which copy was graded
     if not sub.notebooks:

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from autograder.release import colab_url
-from autograder.settings import ASSIGNMENT, REPO, UsageError
+from autograder.settings import ASSIGNMENT, PLACEHOLDER_COLAB_REPO, REPO, UsageError, kit_settings
 
 README = """# PyTorch 演習 (第1回)
 
@@ -39,6 +39,9 @@ TITLES = {
 
 def main(*, dest: Path, course_dir: Path = REPO, assignment: str = ASSIGNMENT) -> list[Path]:
     """Replace dest/<assignment>/ and dest/README.md; leave everything else in dest (e.g. .git) alone."""
+    if kit_settings()["colab_repo"] == PLACEHOLDER_COLAB_REPO:
+        raise UsageError(f"set [tool.kit] colab_repo in pyproject.toml to the student repository "
+                         f"(still the placeholder {PLACEHOLDER_COLAB_REPO}): the Colab links would lead nowhere")
     dest = Path(dest).resolve()
     if dest == course_dir.resolve() or dest.is_relative_to(course_dir.resolve()):
         raise UsageError("publish into a separate folder (the student repository), not into the kit")

@@ -30,6 +30,10 @@ GRADER_THREADS = 2
 """Torch threads of every grading worker, whatever --jobs is: the same arithmetic, so the same grades."""
 
 
+PLACEHOLDER_COLAB_REPO = "your-lab/b3-pytorch-exercises"
+"""pyproject.toml's colab_repo as shipped: links made with it lead nowhere, so publish refuses it."""
+
+
 def kit_settings() -> dict:
     """The [tool.kit] table of pyproject.toml."""
     with open(REPO / "pyproject.toml", "rb") as f:

@@ -6,6 +6,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from autograder.public_checks import CHECK_CELLS
 from autograder.settings import ASSIGNMENT
 
 from conftest import REPO
@@ -23,8 +24,13 @@ def fast_env(data_root, monkeypatch, tmp_path):
     return tmp_path
 
 
-def run(nb, workdir) -> CellExecutionError | None:
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
+STUB_MESSAGE = "TODO: ここを実装してください"
+"""What nbgrader puts in place of a solution (nbgrader_config.py); a check of a blank TODO must show it."""
+
+
+def run(nb, workdir, allow_errors: bool = False) -> CellExecutionError | None:
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(workdir)}})
     try:
         client.execute()
     except CellExecutionError as exc:
@@ -40,10 +46,13 @@ def errored_cells(nb) -> list[int]:
     return [i for i, c in enumerate(nb.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
 
 
+def check_cells(nb) -> list:
+    return [c for c in nb.cells if c.get("id") in CHECK_CELLS]
+
+
 def check_outputs(nb) -> list[str]:
     """The printed output of every public check cell."""
-    return ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("locked")]
+    return ["".join(o.get("text", "") for o in c.outputs) for c in check_cells(nb)]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
@@ -56,12 +65,18 @@ def test_source_notebook_runs_end_to_end(path, fast_env):
 
 
 @pytest.mark.parametrize("path", RELEASES, ids=lambda p: p.stem)
-def test_release_notebook_stops_at_first_todo(path, fast_env):
+def test_blank_release_fails_at_first_todo_and_every_check_names_the_stub(path, fast_env):
+    """Run all cells, errors allowed: the first error is the first TODO, and each check cell fails with
+    CheckFailed quoting the stub's message (never OK, never an unrelated error)."""
     nb = nbformat.read(path, as_version=4)
-    error = run(nb, fast_env)
-    assert error is not None and error.ename == "NotImplementedError", f"{path.name}: {error}"
+    run(nb, fast_env, allow_errors=True)
     first_todo = next(i for i, c in enumerate(nb.cells) if is_solution(c) and c.cell_type == "code")
-    assert errored_cells(nb) == [first_todo]
+    assert errored_cells(nb)[0] == first_todo
+    checks = check_cells(nb)
+    assert checks
+    for cell in checks:
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        assert errors and errors[0]["ename"] == "CheckFailed" and STUB_MESSAGE in errors[0]["evalue"], (cell.id, cell.outputs)
 
 
 @pytest.mark.parametrize("path", RELEASES, ids=lambda p: p.stem)

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.graders import probes
-from autograder.graders.context import Device, Unknown, plain
+from autograder.public_checks import function_probes as probes
+from autograder.public_checks.function_probes import Device, Unknown, plain
+from autograder.public_checks.judge import close
 from autograder.graders.graph_model import load_tensors
 from autograder.sandbox import child
 from solutions import evaluate, fit, train_one_epoch
@@ -39,12 +40,12 @@ def test_reference_functions_match_the_both_moved_case(tmp_path):
     p = probes.make_inputs()
     returned, saved = _run_probe("train_one_epoch", train_one_epoch, tmp_path)
     w, b, loss = probes.train_cases(p)["both"]
-    assert torch.allclose(saved["train_one_epoch.weight"], w, atol=1e-5) and probes.close(returned, loss)
+    assert torch.allclose(saved["train_one_epoch.weight"], w, atol=1e-5) and close(returned, loss)
     returned, _ = _run_probe("evaluate", evaluate, tmp_path)
-    assert probes.close(returned, probes.evaluate_cases(p)["both"])
+    assert close(returned, probes.evaluate_cases(p)["both"])
     history, _ = _run_probe("fit", fit, tmp_path)
     expected = probes.fit_cases(p)["moved"]
-    assert all(probes.close(h["loss"], e["loss"]) and probes.close(h["accuracy"], e["accuracy"])
+    assert all(close(h["loss"], e["loss"]) and close(h["accuracy"], e["accuracy"])
                for h, e in zip(history, expected))
 
 

@@ -1,39 +1,31 @@
-"""Checks shared by the three model graders."""
+"""Checks shared by the three model graders: measurements of the rebuilt graph, judged by public_checks/judge.py."""
 from __future__ import annotations
-
-import torch
 
 from autograder.graders.context import GradingContext
 from autograder.graders.graph_model import parameter_count
 from autograder.graders.results import CheckFailed, expect
 from autograder.graders.short_run import RUNS
+from autograder.public_checks import judge
+from autograder.public_checks.model_probes import running_stats_problem, shapes_problem
+
+
+def refuse(problem: str | None) -> None:
+    """Fail the check with the judge's message, if it found a problem."""
+    if problem:
+        raise CheckFailed(problem)
 
 
 def check_params(submission: GradingContext, name: str, target: int) -> None:
-    count = parameter_count(submission.model(name))
-    expect(count == target, f"{name} のパラメータ数が目標と違います (目標 {target:,} / あなたのモデル {count:,})。")
+    refuse(judge.params_problem(name, parameter_count(submission.model(name)), target))
 
 
-def check_output_shapes(submission: GradingContext, name: str, train_sizes=(2, 7), eval_sizes=(1,)) -> None:
+def check_output_shapes(submission: GradingContext, name: str) -> None:
     """Output (N, 10) for each N, in train and eval mode; a view(-1, ...) that mixes the batch fails odd N."""
-    model = submission.model(name)
-    torch.manual_seed(0)
-    for training, sizes in ((True, train_sizes), (False, eval_sizes)):
-        model.train(training)
-        mode = "学習モード" if training else "評価モード"
-        for n in sizes:
-            try:
-                with torch.no_grad():
-                    shape = tuple(model(torch.randn(n, 3, 32, 32)).shape)
-            except Exception as exc:
-                raise _shape_error(name, n, mode, exc) from None
-            expect(shape == (n, 10), f"{name} に {n} 枚入れたときの出力 ({mode}) が ({n}, 10) ではなく {shape} でした。"
-                                     "平らにするときの次元数 (view / flatten) を見直しましょう。")
+    refuse(shapes_problem(submission.model(name), name))
 
 
-def _shape_error(name: str, n: int, mode: str, exc: Exception) -> CheckFailed:
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-    return CheckFailed(f"{name} に {n} 枚入れると ({mode}) エラーになりました: {text}")
+def check_running_stats(submission: GradingContext, name: str) -> None:
+    refuse(running_stats_problem(submission.model(name)))
 
 
 def check_accuracy(submission: GradingContext, name: str) -> None:

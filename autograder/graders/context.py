@@ -18,6 +18,7 @@ from autograder.graders.canonical import canonical_key
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
 from autograder.graders.results import CheckFailed
 from autograder.graders.short_run import RUNS, grader_data, short_run
+from autograder.public_checks.function_probes import plain
 from autograder.sandbox import ChildRun
 from autograder.settings import GRADER_THREADS, Budget
 from autograder.text import clean_text
@@ -55,7 +56,7 @@ class GradingContext:
     report: dict
     """The child's report.json. Untrusted: used for explanations and returned values only."""
     probe_inputs: dict
-    """The probe tensors the trusted process gave the child (see probes.make_inputs)."""
+    """The probe tensors the trusted process gave the child (see public_checks/function_probes.make_inputs)."""
     data_root: Path | None
     """CIFAR-10 root for the accuracy runs."""
     cache: AccuracyCache = field(default_factory=AccuracyCache)
@@ -178,35 +179,6 @@ class GradingContext:
             return None
         value = saved.get(key) if type(saved) is dict else None
         return value if type(value) is torch.Tensor and value.numel() <= 2**20 else None
-
-
-class Device(str):
-    """A torch.device that a function returned (by its real type), as its text."""
-
-
-class Unknown(str):
-    """A returned value of a type the checks do not take, as its type's name."""
-
-
-def plain(value, depth: int = 0):
-    """Plain data from a value loaded with weights_only, judged by its real type, never by the module
-    and name it claims: float for numbers and one-element tensors, Device, list, dict, else Unknown."""
-    kind = type(value)
-    if depth > 4:
-        return Unknown("深すぎる入れ子")
-    if value is None or kind in (bool, str):
-        return value
-    if kind in (int, float):
-        return float(value)
-    if kind is torch.device:
-        return Device(str(value))
-    if kind is torch.Tensor:
-        return float(value.item()) if value.numel() == 1 and not value.is_complex() else Unknown(f"テンソル {tuple(value.shape)}")
-    if kind in (list, tuple):
-        return [plain(v, depth + 1) for v in list(value)[:50]]
-    if kind is dict:
-        return {clean_text(k, 40): plain(v, depth + 1) for k, v in list(value.items())[:50]}
-    return Unknown(kind.__name__)
 
 
 def read_report(run: ChildRun | None) -> dict:

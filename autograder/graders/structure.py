@@ -1,23 +1,10 @@
-"""Layer structure read off a GraphModel's train graph, in forward order."""
+"""Layer structure read off a GraphModel's train graph, in forward order (records: public_checks/judge.Layer)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from autograder.graders.graph_model import BN_OPS, CONV_OPS, LINEAR_OPS, POOL_OPS, GraphModel, Ref
+from autograder.public_checks.judge import Layer, bn_after, of_kind
 
-
-@dataclass(frozen=True)
-class Layer:
-    kind: str
-    """'conv', 'bn', 'pool' or 'linear'."""
-    node: str
-    """Graph node name."""
-    source: str | None
-    """Name of the node whose output this layer takes as its first input."""
-    out: int = 0
-    """Output channels (conv), features (linear) or normalised channels (bn)."""
-    inp: int = 0
-    """Input features (linear) or channels (conv)."""
+__all__ = ["Layer", "bn_after", "layers", "of_kind"]
 
 
 def layers(model: GraphModel) -> list[Layer]:
@@ -37,12 +24,3 @@ def layers(model: GraphModel) -> list[Layer]:
         elif name in POOL_OPS:
             found.append(Layer("pool", node.name, source))
     return found
-
-
-def of_kind(found: list[Layer], kind: str) -> list[Layer]:
-    return [layer for layer in found if layer.kind == kind]
-
-
-def bn_after(found: list[Layer], layer: Layer) -> Layer | None:
-    """The BatchNorm that takes layer's output directly, if any."""
-    return next((bn for bn in of_kind(found, "bn") if bn.source == layer.node), None)

@@ -5,7 +5,7 @@ imports nothing but the standard library and torch. Whatever it writes is treate
 untrusted data: graphs are re-validated, tensors loaded with weights_only, and every number is compared
 against a reference that the trusted process computes itself.
 
-Inputs in the working directory:  job.json, probe_inputs.pt
+Inputs in the working directory:  job.json, probe_inputs.pt, function_probes.py (02's probes)
 Outputs in ./out/:                 report.json, <Model>.graph.json, <Model>.weights.pt, probes.pt,
                                    <function>.returned.pt (what each function returned, as torch.save wrote it)
 """
@@ -17,6 +17,7 @@ import sys
 import traceback
 
 OUT = "out"
+PROBES_FILE = "function_probes.py"
 EXPORT_BATCH = 4
 STATIC_BATCH = 64
 
@@ -155,76 +156,6 @@ def export_model(obj, name, torch, out=OUT):
 
 # ---------------------------------------------------------------- functions: probes with hidden truths
 
-def _tracked_tensor_class(torch):
-    class TrackedTensor(torch.Tensor):
-        """Holds a scrambled payload; .to(...) hands back the true tensor. Without .to, ops see the payload."""
-
-        @staticmethod
-        def __new__(cls, payload, true):
-            t = payload.as_subclass(cls)
-            t._true = true
-            return t
-
-        @classmethod
-        def __torch_function__(cls, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            if func is torch.Tensor.to and args and isinstance(args[0], cls):
-                return args[0]._true.to(*args[1:], **kwargs)
-            with torch._C.DisableTorchFunctionSubclass():
-                return func(*args, **kwargs)
-
-    return TrackedTensor
-
-
-class ProbeLoader:
-    """A DataLoader look-alike over fixed batches (len, iteration, .dataset, .batch_size)."""
-
-    def __init__(self, batches):
-        self._batches = batches
-        self.batch_size = len(batches[0][1])
-        self.dataset = range(sum(len(y) for _, y in batches))
-
-    def __iter__(self):
-        return iter(list(self._batches))
-
-    def __len__(self):
-        return len(self._batches)
-
-
-def _probe_net(torch, weight, bias):
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(weight.shape[1], weight.shape[0]))
-    with torch.no_grad():
-        net[1].weight.copy_(weight)
-        net[1].bias.copy_(bias)
-    return net
-
-
-def _movable_net(torch, wrong, right):
-    class MovableProbeNet(torch.nn.Sequential):
-        """Starts with wrong weights; the first .to(...) puts the right ones in place."""
-
-        def to(self, *args, **kwargs):
-            if self._right is not None:
-                with torch.no_grad():
-                    self[1].weight.copy_(self._right[0])
-                    self[1].bias.copy_(self._right[1])
-                self._right = None
-            return super().to(*args, **kwargs)
-
-    net = MovableProbeNet(torch.nn.Flatten(), torch.nn.Linear(wrong[0].shape[1], wrong[0].shape[0]))
-    with torch.no_grad():
-        net[1].weight.copy_(wrong[0])
-        net[1].bias.copy_(wrong[1])
-    net._right = right
-    return net
-
-
-def _tracked_batches(torch, p, prefix):
-    Tracked = _tracked_tensor_class(torch)
-    return [(Tracked(xs, x), Tracked(ys, y)) for x, xs, y, ys in
-            zip(p[prefix + "x"], p[prefix + "x_scrambled"], p[prefix + "y"], p[prefix + "y_scrambled"])]
-
-
 class _Refused(Exception):
     """The name is missing or not a function."""
 
@@ -265,44 +196,26 @@ _RETURN_HINT = {"get_device": "torch.device を返してください。", "train
                 "evaluate": "正解率を数値 (float) で返してください。", "fit": "エポックごとの辞書のリストを返してください。"}
 
 
+def _load_probes():
+    """function_probes.py, copied beside this file (python -I does not put this folder on sys.path)."""
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, PROBES_FILE)
+    if not os.path.exists(path):  # run from the kit itself (tests), not from a sandbox folder
+        path = os.path.join(here, os.pardir, "public_checks", PROBES_FILE)
+    spec = importlib.util.spec_from_file_location("function_probes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _call(name, fn, torch, p, saved):
     if fn is None:
         raise _Refused(f"{name} が定義されていません。")
     if not callable(fn):
         raise _Refused(f"{name} が関数ではありません。")
-    cpu = torch.device("cpu")
-    if name == "get_device":
-        real = torch.cuda.is_available
-        answers = {}
-        for available in (False, True):
-            torch.cuda.is_available = (lambda a=available: a)
-            try:
-                answers[str(available)] = fn()
-            except BaseException as exc:
-                answers[str(available)] = {"error": _error(exc)}
-            finally:
-                torch.cuda.is_available = real
-        return answers
-    if name == "train_one_epoch":
-        torch.manual_seed(0)
-        net = _probe_net(torch, p["train_w"], p["train_b"])
-        opt = torch.optim.SGD(net.parameters(), lr=float(p["train_lr"]))
-        loss = fn(net, ProbeLoader(_tracked_batches(torch, p, "train_")), torch.nn.CrossEntropyLoss(), opt, cpu)
-        saved["train_one_epoch.weight"] = net[1].weight.detach().clone()
-        saved["train_one_epoch.bias"] = net[1].bias.detach().clone()
-        return loss
-    if name == "evaluate":
-        net = _probe_net(torch, p["eval_w"], p["eval_b"])
-        acc = fn(net, ProbeLoader(_tracked_batches(torch, p, "eval_")), cpu)
-        return acc
-    if name == "fit":
-        torch.manual_seed(0)
-        net = _movable_net(torch, (p["fit_wrong_w"], p["fit_wrong_b"]), (p["fit_w"], p["fit_b"]))
-        train = ProbeLoader(list(zip(p["fit_train_x"], p["fit_train_y"])))
-        test = ProbeLoader(list(zip(p["fit_test_x"], p["fit_test_y"])))
-        history = fn(net, train, test, cpu, int(p["fit_epochs"]))
-        return history
-    raise _Refused(f"{name}: 未知の関数")
+    return _load_probes().call_probe(name, fn, p, saved)
 
 
 def main():

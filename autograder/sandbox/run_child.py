@@ -21,6 +21,8 @@ from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
+PROBES = Path(__file__).parents[1] / "public_checks" / "function_probes.py"
+"""02's probes, shared with the notebooks' check cells; the child loads them from its folder."""
 WORKDIR_PREFIX = "sandbox-"
 
 
@@ -74,6 +76,7 @@ def _workdir(job: dict, probe_inputs: dict, uid: int | None):
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     try:
         shutil.copy(HARNESS, workdir / "child.py")
+        shutil.copy(PROBES, workdir / "function_probes.py")
         (workdir / "job.json").write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         torch.save(probe_inputs, workdir / "probe_inputs.pt")
         (workdir / "out").mkdir()
