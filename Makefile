@@ -14,7 +14,7 @@ export CIFAR10_ROOT := $(SHARED_DATA)
 endif
 endif
 
-.PHONY: demo test release publish bench clean sandbox-tools
+.PHONY: demo test release publish bench clean sandbox-tools slurm-tools
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ sandbox-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
 	  else echo "note: install bubblewrap (sudo apt-get install bubblewrap) so that submissions run isolated"; fi; }
 
+# tests/test_slurm.py starts a one-node Slurm cluster: Debian's slurmctld, slurmd, slurm-client, munge.
+slurm-tools:
+	@command -v slurmctld >/dev/null && command -v munged >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null; \
+	  else echo "note: tests/test_slurm.py needs root and Debian's slurmctld slurmd slurm-client munge"; fi; }
+
 demo: $(VENV)/.installed sandbox-tools
 	$(PY) -m autograder demo --out demo-out
 
-test: $(VENV)/.installed sandbox-tools
+test: $(VENV)/.installed sandbox-tools slurm-tools
 	$(PY) -m pytest
 
 release: $(VENV)/.installed

@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("shards", type=Path, nargs="+", help="OUT/shard-* folders written by grade --shard")
     p.add_argument("--out", type=Path, required=True)
 
+    p = sub.add_parser("gradescope", help="build the Gradescope autograder bundle (setup.sh, run_autograder, subsets)")
+    p.add_argument("--out", type=Path, required=True, help="the zip to write, e.g. autograder.zip")
+    p.add_argument("--data-root", default=None, help="CIFAR-10 root the grader's subsets are taken from")
+    p = sub.add_parser("to-nbgrader", help="write a graded batch into nbgrader's gradebook (formgrader, nbgrader export)")
+    p.add_argument("graded", type=Path, help="the --out folder of grade or merge (its grades.json)")
+    p.add_argument("--course-dir", type=Path, required=True, help="the nbgrader course directory (its gradebook.db)")
     p = sub.add_parser("check", help="grade one student's notebooks and print a table")
     p.add_argument("notebooks", type=Path, nargs="+")
     p.add_argument("--data-root", default=None, help=data_help)
@@ -83,6 +89,15 @@ def _run(args) -> int:
         results, problems = merge.main(shards=args.shards, out=args.out)
         print(f"merged {len(results)} students -> {args.out}/grades.csv")
         return _report_unwritten(problems, "problems")
+    elif args.verb == "gradescope":
+        from autograder.gradescope import build
+
+        print(f"wrote {build.main(out=args.out, data_root=args.data_root)}")
+    elif args.verb == "to-nbgrader":
+        from autograder import to_nbgrader
+
+        written = to_nbgrader.main(graded=args.graded, course_dir=args.course_dir)
+        print(f"wrote {len(written)} students to {args.course_dir}/gradebook.db")
     elif args.verb == "check":
         from autograder import check
 

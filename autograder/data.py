@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from autograder.files import write_atomic
+
 ENV_VAR = "CIFAR10_ROOT"
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 MEAN = STD = (0.5, 0.5, 0.5)
@@ -34,8 +36,18 @@ def resolve_root(data_root: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve() if chosen else cache_dir() / "data"
 
 
+SUBSETS_FOLDER = "grader-subsets"
+"""A data root may hold only the grader's decoded subsets (a Gradescope bundle ships them, not CIFAR-10)."""
+
+
+def subset_file(root: Path, split: str, per_class: int, seed: int) -> Path:
+    return root / SUBSETS_FOLDER / f"{split}-{per_class}-{seed}.pt"
+
+
 def layout(root: Path) -> str | None:
-    """'imagefolder', 'torchvision' or None when neither layout is there."""
+    """'imagefolder', 'torchvision', 'subsets' or None when no layout is there."""
+    if (root / SUBSETS_FOLDER).is_dir():
+        return "subsets"
     if (root / "train").is_dir() and (root / "test").is_dir():
         return "imagefolder"
     if (root / "cifar-10-batches-py").is_dir():
@@ -105,6 +117,13 @@ def _images(ds, indices: np.ndarray) -> np.ndarray:
 def load_subset(root: Path, train: bool, per_class: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A stratified subset as (uint8 images (N, 3, 32, 32), int64 labels (N,)), cached on disk."""
     split = "train" if train else "test"
+    root = Path(root)
+    if layout(root) == "subsets":
+        shipped = subset_file(root, split, per_class, seed)
+        if not shipped.is_file():
+            raise _missing(root, f"{shipped.name} is not among the shipped subsets")
+        blob = torch.load(shipped, weights_only=True)
+        return blob["images"], blob["labels"]
     key = hashlib.sha256(f"{root}|{split}|{per_class}|{seed}".encode()).hexdigest()[:16]
     cached = cache_dir() / "subsets" / f"{split}-{per_class}-{seed}-{key}.pt"
     if cached.exists():
@@ -115,10 +134,7 @@ def load_subset(root: Path, train: bool, per_class: int, seed: int) -> tuple[tor
     idx = stratified_indices(labels, per_class, seed)
     images = torch.from_numpy(_images(ds, idx)).permute(0, 3, 1, 2).contiguous()  # (N, 3, 32, 32)
     picked = torch.from_numpy(labels[idx])
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    torch.save({"images": images, "labels": picked}, tmp)
-    os.replace(tmp, cached)
+    write_atomic(cached, lambda f: torch.save({"images": images, "labels": picked}, f))
     return images, picked
 
 

@@ -56,6 +56,11 @@ class GradingSetup:
     """Where short-run accuracies persist between batches (only where children cannot reach it)."""
     accuracy_cache: bool = True
     """Reuse the accuracy of a model already trained with the same artifacts."""
+    drop_uid: bool = False
+    """Without isolation, still run children as a uid of their own (as root only; Gradescope's fallback)."""
+    data_key: str = ""
+    """Fingerprint of the grader's subsets (decode_subsets): the accuracy cache is keyed on the data's
+    content, so the same images under another path (a Gradescope bundle) reuse the same runs."""
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -68,21 +73,29 @@ class GradingSetup:
     def from_json(cls, text: str) -> GradingSetup:
         data = json.loads(text)
         return cls(data_root=Path(data["data_root"]) if data["data_root"] else None, limits=Limits(**data["limits"]),
-                   budget=Budget(**data["budget"]), isolate=data["isolate"],
+                   budget=Budget(**data["budget"]), isolate=data["isolate"], drop_uid=data["drop_uid"],
+                   data_key=data["data_key"],
                    cache_dir=Path(data["cache_dir"]) if data["cache_dir"] else None,
                    accuracy_cache=data["accuracy_cache"])
 
 
 def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Budget = Budget(),
-            accuracy_cache: bool = True) -> GradingSetup:
+            accuracy_cache: bool = True, allow_uid_only: bool = False) -> GradingSetup:
     """Check the graders and the data (UsageError / DataNotFound), decode the grader's subsets once,
-    probe isolation. As root without isolation, refuse rather than run submissions as root."""
+    probe isolation. As root without isolation, refuse rather than run submissions as root, unless
+    allow_uid_only (a one-submission container such as Gradescope's): then children run as a uid of
+    their own, with a one-line note."""
     all_checks()  # refuses planted tests before anything else runs
     root = resolve_root(data_root)
     ensure_available(root)
-    decode_subsets(root)  # once, here, before grading processes start side by side
+    data_key = decode_subsets(root)  # once, here, before grading processes start side by side
     root_user = os.geteuid() == 0
     isolate, why = isolation_works(sandbox_uid() if root_user else None)
+    if not isolate and root_user and allow_uid_only:
+        print(f"note: children run as an unprivileged uid of their own without namespaces ({why}; see THREAT_MODEL.md)",
+              file=sys.stderr)
+        return GradingSetup(root, limits, budget, isolate=False, drop_uid=True, cache_dir=None, accuracy_cache=accuracy_cache,
+                            data_key=data_key)
     if not isolate and root_user:
         raise UsageError(f"running as root, but children cannot be isolated here ({why}): submissions would run "
                          "as root. Install bubblewrap (apt-get install bubblewrap)")
@@ -90,7 +103,8 @@ def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Bud
         print(f"note: children run as this user without isolation ({why}; see THREAT_MODEL.md)", file=sys.stderr)
     # Only isolated children cannot reach our cache folder; otherwise results live in this batch only.
     cache = cache_dir() / "accuracy" if isolate and accuracy_cache else None
-    return GradingSetup(root, limits, budget, isolate, cache, accuracy_cache)
+    return GradingSetup(root, limits, budget, isolate=isolate, cache_dir=cache, accuracy_cache=accuracy_cache,
+                        data_key=data_key)
 
 
 def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache, emit=None) -> StudentResult:
@@ -111,12 +125,13 @@ def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache,
         return run_graders(context, on_result=lambda c: emit("check", check=c.check, passed=c.passed, message=c.message))
 
     if not job["modules"]:
-        checks = graded(GradingContext(extraction, None, {}, probe_inputs, setup.data_root, cache, setup.budget))
+        checks = graded(GradingContext(extraction, None, {}, probe_inputs, setup.data_root, cache, setup.budget,
+                                          data_key=setup.data_key))
         return StudentResult(sub.student, checks, notes)
     emit("stage", stage="sandbox")
-    with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate) as run:
+    with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate, drop_uid=setup.drop_uid) as run:
         checks = graded(GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, cache,
-                                       setup.budget))
+                                       setup.budget, data_key=setup.data_key))
     more = []
     if run.reason:
         more.append(f"採点用の実行を打ち切りました: {run.reason}")

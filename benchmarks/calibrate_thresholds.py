@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder.data import resolve_root  # noqa: E402
 from autograder.graders.short_run import RUNS, grader_data, short_run  # noqa: E402
-from autograder.sandbox.export_local import export_trusted  # noqa: E402
+from solutions.export import export_trusted  # noqa: E402
 from autograder.settings import GRADER_THREADS  # noqa: E402
 from solutions import BNNet, Net, VGG11  # noqa: E402
 

@@ -24,7 +24,7 @@ from autograder.collect import find_submissions  # noqa: E402
 from autograder.demo import build_examples  # noqa: E402
 from autograder.graders.short_run import RUNS, grader_data, short_run  # noqa: E402
 from autograder.pipeline import prepare  # noqa: E402
-from autograder.sandbox.export_local import export_trusted  # noqa: E402
+from solutions.export import export_trusted  # noqa: E402
 from autograder.settings import GRADER_THREADS, Budget  # noqa: E402
 from solutions import BNNet, Net, VGG11  # noqa: E402
 

@@ -50,3 +50,14 @@ def copy_checkout(dest: Path) -> Path:
 def throwaway_checkout(tmp_path_factory) -> Path:
     """Where hostile code is graded from: whatever it reaches, it reaches this copy."""
     return copy_checkout(tmp_path_factory.mktemp("checkout") / "kit")
+
+
+@pytest.fixture(scope="session")
+def demo_graded(tmp_path_factory, data_root):
+    """The demo, run once for the session: (its out folder: submitted/ and grades/, the results)."""
+    from autograder import demo
+
+    out = tmp_path_factory.mktemp("demo")
+    results, unwritten = demo.main(out=out, data_root=data_root)
+    assert unwritten == []
+    return out, results

@@ -1,22 +1,23 @@
 """The demo's example submissions get exactly the points pinned in tests/golden/demo_grades.csv."""
+import csv
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from autograder import demo
 from autograder.graders.plugin import all_checks
 
-from conftest import GOLDEN
+from conftest import GOLDEN, REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, data_root):
-    out = tmp_path_factory.mktemp("demo")
-    results, unwritten = demo.main(out=out, data_root=data_root)
-    assert unwritten == []
-    return out, results
+def graded(demo_graded):
+    return demo_graded
 
 
 def test_demo_points_match_golden(graded, update_golden):
@@ -57,3 +58,33 @@ def test_report_has_both_plots(graded):
     out, _ = graded
     html = (out / "grades" / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2 and "7 人" in html
+
+
+def test_gradebook_write_back_gives_nbgrader_export_the_same_totals(graded, tmp_path):
+    """to-nbgrader into a fresh course directory, then nbgrader's own export: each student's score
+    is the total in grades.csv (and running it twice changes nothing)."""
+    out, results = graded
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text(encoding="utf-8"), encoding="utf-8")
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "autograder", "to-nbgrader", str(out / "grades"), "--course-dir", str(course)],
+                              cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+    exported = course / "export.csv"
+    venv_bin = Path(sys.executable).parent  # as after `source .venv/bin/activate`: nbgrader runs alembic from PATH
+    done = subprocess.run([str(venv_bin / "nbgrader"), "export", "--to", str(exported)], cwd=course, capture_output=True,
+                          text=True, env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["student_id"]: r for r in csv.DictReader(exported.open(encoding="utf-8"))}
+    totals = {r["student"]: r["total"] for r in csv.DictReader((out / "grades" / "grades.csv").open(encoding="utf-8"))}
+    assert set(rows) == set(totals) == {r.student for r in results}
+    for student, total in totals.items():
+        assert float(rows[student]["score"]) == float(total), (student, rows[student])
+        assert float(rows[student]["max_score"]) == 44
+
+
+def test_to_nbgrader_refuses_a_folder_without_grades(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "to-nbgrader", str(tmp_path), "--course-dir", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2 and "grades.json" in done.stderr and len(done.stderr.strip().splitlines()) == 1

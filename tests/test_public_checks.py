@@ -1,7 +1,8 @@
 """"OK" in the notebook means full marks: the release's check cells and the hidden checks agree.
 
 Every honest mistake fixture (tests/agreement/mistakes.py, the demo's examples, the corpus's honest
-entries) is graded by `python -m autograder grade` and run through the check cells of release/ by
+entries) is graded by `python -m autograder grade` (the demo's by the session's demo run) and run
+through the check cells of release/ by
 tests/agreement/run_public_checks.py, once as on a CPU runtime and once with CUDA reported available.
 For each check cell, OK must come exactly when every hidden check it stands for passes (the accuracy
 run aside: the notebooks say it happens at grading), and a failing cell must show the message of the
@@ -16,7 +17,6 @@ import sys
 import pytest
 
 from autograder.demo import MISTAKES as DEMO_MISTAKES
-from autograder.demo import build_examples
 from autograder.public_checks import CHECK_CELLS
 
 from agreement.mistakes import MISTAKES, build_mistakes
@@ -25,38 +25,38 @@ from corpus.build import build as build_corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 CORPUS_HONEST = ("baseline-tiny-wrong-net", "baseline-get-device-cpu-only", "baseline-vgg11-cannot-learn",
-                 "linear-only-vgg11", "unused-parameter-pads-count", "cells-reordered")
+                 "linear-only-vgg11", "unused-parameter-pads-count")
 """Corpus entries whose code is honest (the others attack the sandbox; their code would run in this process)."""
 FIXTURES = sorted([*MISTAKES, *DEMO_MISTAKES, "reference", "blank-release", *CORPUS_HONEST])
 
 
 @pytest.fixture(scope="module")
-def submitted(tmp_path_factory):
+def submitted(tmp_path_factory, demo_graded):
+    """(the fixtures graded here, the demo's submitted folder)."""
     dest = tmp_path_factory.mktemp("agreement")
-    examples = tmp_path_factory.mktemp("examples")
-    build_examples(examples)
-    for full_set in ("reference", "blank-release"):
-        (examples / full_set).rename(dest / full_set)
-    build_mistakes(dest, DEMO_MISTAKES)  # the demo's mistakes, as one notebook each: the same edits, less to grade
     build_mistakes(dest)
     build_corpus(dest, names=CORPUS_HONEST)
-    return dest
+    return dest, demo_graded[0] / "submitted"
+
+
+def _verdicts(grades_json):
+    return {g["student"]: {c["check"]: c for c in g["checks"]} for g in json.loads(grades_json.read_text("utf-8"))}
 
 
 @pytest.fixture(scope="module")
-def hidden(submitted, tmp_path_factory, data_root):
+def hidden(submitted, demo_graded, tmp_path_factory, data_root):
     out = tmp_path_factory.mktemp("agreement-grades")
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out),
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submitted[0]), "--out", str(out),
                            "--jobs", "2", "--train-s", "0.01", "--data-root", str(data_root)],
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    return {g["student"]: {c["check"]: c for c in g["checks"]} for g in json.loads((out / "grades.json").read_text("utf-8"))}
+    return {**_verdicts(demo_graded[0] / "grades" / "grades.json"), **_verdicts(out / "grades.json")}
 
 
 def _public(submitted, out, *flags):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "agreement" / "run_public_checks.py"), str(submitted),
-                           str(out), *flags], cwd=REPO, capture_output=True, text=True, env=env)
+    done = subprocess.run([sys.executable, str(REPO / "tests" / "agreement" / "run_public_checks.py"), str(out),
+                           *map(str, submitted), *flags], cwd=REPO, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(out.read_text("utf-8"))
 

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from autograder.graders.graph_model import parameter_count
 from autograder.graders.results import CheckFailed
 from autograder.graders.short_run import RunConfig, short_run, state_problems
-from autograder.sandbox.export_local import export_trusted
+from solutions.export import export_trusted
 from solutions import BNNet, Net, VGG11
 
 

@@ -75,6 +75,14 @@ def _notebooks_below(folder: Path) -> tuple[tuple[Path, ...], list[str]]:
     return tuple(found), notes
 
 
+def submission_in(folder: Path, student: str) -> Submission:
+    """One student's folder (Gradescope's /autograder/submission): every plain notebook below it."""
+    if not folder.is_dir() or folder.is_symlink():
+        raise NotADirectoryError(f"submission folder not found: {folder}")
+    notebooks, notes = _notebooks_below(folder)
+    return Submission(student, notebooks, tuple(notes))
+
+
 def find_submissions(submitted: Path) -> list[Submission]:
     """SUBMITTED/<student>/[<assignment>/]*.ipynb, plus loose SUBMITTED/*.ipynb as their own students.
 

@@ -63,6 +63,8 @@ class GradingContext:
     """Accuracies of models trained already (lent by the main process)."""
     budget: Budget = Budget()
     """What the grader may spend on this submission."""
+    data_key: str = ""
+    """Fingerprint of the grader's subsets; the accuracy cache key uses it (else the data root's path)."""
     _models: dict = field(default_factory=dict)
 
     @property
@@ -127,8 +129,8 @@ class GradingContext:
     def accuracy(self, name: str) -> float:
         """Test accuracy (%) of the grader's short seeded run of this model (CheckFailed when it cannot run).
 
-        Identical artifacts train identically, so the result is kept under a hash of the artifacts,
-        the run settings and the training code.
+        Models that compute the same train identically on the same data, so the result is kept under a
+        hash of the computation, the run settings, the training code and the data's content.
         """
         model = self.model(name)
         if self.data_root is None:
@@ -144,7 +146,8 @@ class GradingContext:
         """The run settings, the training code, and the model's computation (canonical.py): models that
         compute the same share one run whatever their names. Where the canonical form cannot be
         made, the artifacts' bytes stand in."""
-        digest = hashlib.sha256(f"{name}|{RUNS[name]}|{self.data_root}|{torch.__version__}|{GRADER_THREADS}".encode())
+        data = self.data_key or str(self.data_root)
+        digest = hashlib.sha256(f"{name}|{RUNS[name]}|{data}|{torch.__version__}|{GRADER_THREADS}".encode())
         for module in (short_run_module, graph_model_module, canonical_module):
             digest.update(Path(module.__file__).read_bytes())
         try:

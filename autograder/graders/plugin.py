@@ -82,7 +82,7 @@ def run_graders(context: GradingContext, on_result=None) -> list[CheckResult]:
     """
     plugin = GradingPlugin(context, on_result)
     args = [str(GRADERS_DIR), "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
-            "-p", "no:cacheprovider", "-q", "--no-header"]
+            "-p", "no:cacheprovider", "-q", "--no-header", "--tb=native"]  # native: no repr of the arguments (seconds per submission)
     with _quiet_pytest() as out:
         code = pytest.main(args, plugins=[plugin])
     expected = [cid for cid, _, _ in all_checks()]

@@ -5,6 +5,7 @@ its threshold under 20 seeds, and a model that does not learn must not.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -57,10 +58,16 @@ _FLOATS_ALLOWED = BN_OPS | {"dropout", "dropout_", "feature_dropout", "native_dr
 _DATA: dict[str, tuple[torch.Tensor, ...]] = {}
 
 
-def decode_subsets(root) -> None:
-    """Decode the grader's subsets into the disk cache, without keeping them in this process."""
-    load_subset(root, True, TRAIN_PER_CLASS, TRAIN_SEED)
-    load_subset(root, False, TEST_PER_CLASS, TEST_SEED)
+def decode_subsets(root) -> str:
+    """Decode the grader's subsets into the disk cache, without keeping them in this process; returns a
+    fingerprint of their content (the same for the same images, wherever and however they are stored)."""
+    digest = hashlib.sha256()
+    for train, per_class, seed in ((True, TRAIN_PER_CLASS, TRAIN_SEED), (False, TEST_PER_CLASS, TEST_SEED)):
+        images, labels = load_subset(root, train, per_class, seed)
+        digest.update(f"{tuple(images.shape)}|{tuple(labels.shape)}|".encode())
+        digest.update(images.contiguous().numpy().tobytes())
+        digest.update(labels.contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def grader_data(root) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

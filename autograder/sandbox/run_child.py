@@ -90,12 +90,13 @@ def _workdir(job: dict, probe_inputs: dict, uid: int | None):
 
 
 @contextlib.contextmanager
-def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = True):
+def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = True, drop_uid: bool = False):
     """Run child.py on job in a fresh directory; yields the ChildRun, removes the directory afterwards.
 
     With isolate: inside bubblewrap (see isolate.py), as a sandbox uid of its own when we are root.
+    With drop_uid alone: as that uid, without namespaces (root in a one-submission container).
     """
-    uid = sandbox_uid(isolate)
+    uid = sandbox_uid(isolate or drop_uid)
     with _workdir(job, probe_inputs, uid) as workdir, staged(workdir, uid if isolate else None) as view:
         yield _run(workdir, limits, isolate, uid, view)
 

@@ -18,9 +18,6 @@ MISTAKES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     "net-fc1-too-narrow": ("01_tutorial", "net", [("nn.Linear(16 * 5 * 5, 120)", "nn.Linear(16 * 5 * 5, 100)"),
                                                   ("nn.Linear(120, 84)", "nn.Linear(100, 84)")]),
     "net-squeeze-drops-batch": ("01_tutorial", "net", [("        return x\n", "        return x.squeeze()\n")]),
-    "net-view-mixes-images": ("01_tutorial", "net", [("x.view(-1, 16 * 5 * 5)", "x.view(-1, 16 * 5 * 10)"),
-                                                     ("nn.Linear(16 * 5 * 5, 120)", "nn.Linear(16 * 5 * 10, 120)")]),
-    "net-without-relu": ("01_tutorial", "net", [("x = F.relu(self.fc1(x))", "x = self.fc1(x)")]),
     # 02: get_device
     "get-device-returns-text": ("02_gpu", "get-device", [
         ('return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")',
@@ -35,7 +32,6 @@ MISTAKES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ("inputs, labels = inputs.to(device), labels.to(device)", "inputs.to(device)\n        labels = labels.to(device)")]),
     "train-returns-loss-sum": ("02_gpu", "train-one-epoch", [("return total_loss / len(loader)", "return total_loss")]),
     "train-without-zero-grad": ("02_gpu", "train-one-epoch", [("        optimizer.zero_grad()\n", "")]),
-    "train-returns-tensor": ("02_gpu", "train-one-epoch", [("total_loss += loss.item()", "total_loss += loss.detach()")]),
     # 02: evaluate
     "evaluate-returns-fraction": ("02_gpu", "evaluate", [("return 100.0 * correct / total", "return correct / total")]),
     "evaluate-images-not-moved": ("02_gpu", "evaluate", [
@@ -60,8 +56,6 @@ MISTAKES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
                                                  ("self.block4b = conv_block(512, 512)", "self.block4b = conv_block(256, 512)")]),
     "vgg-conv-bias": ("04_vgg11", "vgg11", [("nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)",
                                              "nn.Conv2d(in_channels, out_channels, 3, padding=1)")]),
-    "vgg-block3-skipped": ("04_vgg11", "vgg11", [("x = self.pool(self.block3b(self.block3a(x)))  # (N, 256, 4, 4)",
-                                                  "x = self.pool(self.block3a(x))  # (N, 256, 4, 4)")]),
 }
 
 

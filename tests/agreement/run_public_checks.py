@@ -1,6 +1,6 @@
 """Run the release notebooks' check cells against submissions, as a student's Colab session would.
 
-    python tests/agreement/run_public_checks.py SUBMITTED OUT.json [--cuda-available]
+    python tests/agreement/run_public_checks.py OUT.json SUBMITTED [SUBMITTED ...] [--cuda-available]
 
 For each student folder: the kit extracts the definitions (as the grader does), they run in one
 fresh namespace, then the public check code cell of each release notebook and every check cell whose
@@ -66,12 +66,12 @@ def run_student(sub, cells) -> dict[str, list]:
 
 
 def main(argv: list[str]) -> int:
-    submitted, out = Path(argv[0]), Path(argv[1])
+    out, folders = Path(argv[0]), [Path(a) for a in argv[1:] if not a.startswith("--")]
     if "--cuda-available" in argv:
         torch.cuda.is_available = lambda: True
     torch.set_num_threads(1)
     cells = release_cells()
-    results = {sub.student: run_student(sub, cells) for sub in find_submissions(submitted)}
+    results = {sub.student: run_student(sub, cells) for folder in folders for sub in find_submissions(folder)}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -1,6 +1,7 @@
 """Export a trusted module (a reference solution) through the child's code path, in this process.
 
-For tests and benchmarks only. Student code never comes here: it is exported in the sandbox.
+For tests and benchmarks only (it lives beside the reference solutions, outside the grading pipeline).
+Student code never comes here: it is exported in the sandbox.
 """
 from __future__ import annotations
 
