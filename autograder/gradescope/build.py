@@ -23,9 +23,12 @@ SUBSETS = (("train", TRAIN_PER_CLASS, TRAIN_SEED), ("test", TEST_PER_CLASS, TEST
 
 
 def _package_files(repo: Path) -> list[Path]:
-    """The autograder package's source files (no caches, no compiled files)."""
+    """The autograder package's source files (no caches, no compiled files; setup.sh and run_autograder
+    go to the bundle's root only)."""
+    at_root = {HERE / "setup.sh", HERE / "run_autograder"}
     return sorted(p for p in (repo / "autograder").rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+                  and p not in at_root)
 
 
 def _entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
@@ -45,7 +48,7 @@ def main(*, out: Path, data_root: str | Path | None = None, repo: Path = REPO) -
         _entry(zf, "setup.sh", (HERE / "setup.sh").read_bytes(), executable=True)
         _entry(zf, "run_autograder", (HERE / "run_autograder").read_bytes(), executable=True)
         for path in _package_files(repo):
-            _entry(zf, f"kit/{path.relative_to(repo)}", path.read_bytes(), executable=path.name == "run_autograder")
+            _entry(zf, f"kit/{path.relative_to(repo)}", path.read_bytes())
         for name in KIT_FILES:
             _entry(zf, f"kit/{name}", (repo / name).read_bytes())
         for split, per_class, seed in SUBSETS:
