@@ -16,18 +16,20 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from autograder.collect import Submission
 from autograder.graders.accuracy_cache import AccuracyCache, load_folder, save_entry, valid_entry
 from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.pipeline import GradingSetup
-from autograder.settings import GRADER_THREADS, REPO
+from autograder.settings import REPO, threads_per_job, usable_cores
 from autograder.text import clean_text, exception_line
 
 MAX_CHANNEL_BYTES = 4 * 2**20
 """What one grading process may report; past it the rest is ignored."""
+_STATS = ("rss_mb", "vm_peak_mb", "child_rss_mb", "threads")
+"""What a grading process may say of itself (StudentResult.usage)."""
 STAGES = {"extract": "ノートブックの読み取り", "sandbox": "提出コードの実行", "checks": "採点"}
 
 
@@ -65,7 +67,7 @@ def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -
             with lock:
                 cache.put(item["key"], item["accuracy"])
         elif kind == "stats":
-            heard.stats = {k: v for k, v in item.items() if k in ("rss_mb", "vm_peak_mb") and type(v) is int}
+            heard.stats = {k: v for k, v in item.items() if k in _STATS and type(v) is int}
         elif kind == "error" and isinstance(item.get("error"), str):
             heard.error = clean_text(item["error"], 200)
         elif kind == "done":
@@ -89,9 +91,17 @@ def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
     return StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats)
 
 
+GRADING_MALLOC = "glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2"
+"""glibc's allocator in grading processes: a block of 4 MB or more (a batch's activations, a gradient) is
+mapped on its own and given back when freed, with transparent huge pages where the kernel allows them,
+so the peak is what a training run needs rather than what fragments of earlier runs hold (VGG11's run:
+1,400 -> 1,278 MB with torch's CUDA build, 1,066 -> 942 MB with the CPU build; its steps take about 20%
+longer). Other C libraries ignore the variable."""
+
+
 def _start() -> subprocess.Popen:
-    # Passive OpenMP waits: two processes of GRADER_THREADS threads on few cores share them instead of spinning.
-    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
+    # Passive OpenMP waits: a thread that has no work sleeps instead of spinning on a core another job needs.
+    env = {**os.environ, "GLIBC_TUNABLES": GRADING_MALLOC, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
     env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
     return subprocess.Popen([sys.executable, "-m", "autograder.grading_process"], cwd=REPO, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -140,7 +150,13 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
 
 
 def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None) -> list[StudentResult]:
-    """Every submission's result, in input order. progress(result) is called as each one finishes."""
+    """Every submission's result, in input order. progress(result) is called as each one finishes.
+
+    Unless setup.threads pins it, each grading process gets its share of the cores (threads_per_job),
+    so `jobs` processes side by side never run more threads than there are cores."""
+    jobs = max(1, min(jobs, len(subs)))
+    if not setup.threads:
+        setup = replace(setup, threads=threads_per_job(jobs))
     lock = threading.Lock()
     cache = AccuracyCache(load_folder(setup.cache_dir) if setup.accuracy_cache else {},
                           on_new=(lambda key, acc: save_entry(setup.cache_dir, key, acc)) if setup.cache_dir else None)
@@ -155,10 +171,17 @@ def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progres
                 progress(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(subs)))) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, subs))
 
 
+JOB_MEMORY = 2 * 2**30
+"""Memory to set aside for each grading process side by side: its own peak and its child's (each about
+1 GB, at different times; benchmarks/class_batch.py prints both)."""
+
+
 def default_jobs() -> int:
-    """One grading process per GRADER_THREADS cores."""
-    return max(1, (os.cpu_count() or 1) // GRADER_THREADS)
+    """One grading process per usable core (a process's own work is mostly single-threaded: reading
+    notebooks, starting the child, analysing graphs), as many as the machine's memory holds."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(1, min(usable_cores(), memory // JOB_MEMORY))

@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("submitted", type=Path, help="SUBMITTED/<student>/[<assignment>/]*.ipynb")
     p.add_argument("--out", type=Path, required=True, help="folder for grades.csv, grades.json, feedback/, report.html")
     p.add_argument("--data-root", default=None, help=data_help)
-    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads per submission (default: the cores shared out among --jobs); pin it to "
+                        "reproduce a batch's accuracies to the last digit with another --jobs")
     p.add_argument("--no-accuracy-cache", action="store_true",
                    help="train every model afresh instead of reusing results for identical artifacts")
     p.add_argument("--shard", type=Shard.parse, default=None, metavar="K/N",
@@ -80,7 +83,8 @@ def _run(args) -> int:
 
         results, unwritten = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
                                         limits=_limits(args), budget=_limits(args, Budget), show_progress=True,
-                                        accuracy_cache=not args.no_accuracy_cache, shard=args.shard)
+                                        accuracy_cache=not args.no_accuracy_cache, shard=args.shard,
+                                        threads=args.threads)
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
         return _report_unwritten(unwritten)
     elif args.verb == "merge":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -19,10 +20,12 @@ from autograder.settings import Budget, Limits, UsageError
 
 def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, jobs: int | None = None,
          limits: Limits = Limits(), budget: Budget = Budget(), show_progress: bool = True,
-         accuracy_cache: bool = True, shard: Shard | None = None) -> tuple[list[StudentResult], list[str]]:
+         accuracy_cache: bool = True, shard: Shard | None = None,
+         threads: int | None = None) -> tuple[list[StudentResult], list[str]]:
     """Grade SUBMITTED/<student>/... and write grades.csv, grades.json, feedback/ and report.html to out.
 
-    With shard, only that task's stable share of the students, and a shard.json for `merge`.
+    With shard, only that task's stable share of the students, and a shard.json for `merge`. threads pins
+    the torch threads of every grading process (default: the cores shared out among the jobs).
     Returns the results and the list of rows or files that could not be written (empty when all were).
     """
     subs = find_submissions(Path(submitted))
@@ -33,7 +36,9 @@ def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, job
     if Path(out).resolve().is_relative_to(Path(submitted).resolve()):
         raise UsageError("--out must not be inside the submission folder")
     out = Path(out)
-    setup = prepare(data_root, limits, budget, accuracy_cache=accuracy_cache)
+    if threads is not None and threads < 1:
+        raise UsageError(f"--threads must be at least 1, not {threads}")
+    setup = replace(prepare(data_root, limits, budget, accuracy_cache=accuracy_cache), threads=threads or 0)
     out.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(subs), file=sys.stderr, unit="人", disable=not show_progress, dynamic_ncols=True) as bar:
         results = grade_all(subs, setup, jobs=jobs or default_jobs(), progress=lambda r: bar.update(1))

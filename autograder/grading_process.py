@@ -17,11 +17,20 @@ from pathlib import Path
 MAX_JOB_BYTES = 64 * 2**20
 
 
-def _usage() -> dict:
-    """Peak resident and virtual memory of this process (MB), for benchmarks."""
-    status = Path("/proc/self/status").read_text()
-    peak = next((int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmPeak:")), 0)
-    return {"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "vm_peak_mb": peak}
+def _usage(threads: int) -> dict:
+    """For benchmarks: this process's peak resident (VmHWM) and virtual (VmPeak) memory, the peak resident
+    memory of the largest process it waited for (the sandboxed child), in MB, and its torch threads.
+
+    Not ru_maxrss for this process: Linux carries it over from the parent through fork and exec, so it
+    would report the main process's size. The children's figure has that floor (this process's size when
+    it started the child), which the child's own peak is well above."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+
+    def mb(field: str) -> int:
+        return int(status.get(field, "0 kB").split()[0]) // 1024
+
+    return {"rss_mb": mb("VmHWM"), "vm_peak_mb": mb("VmPeak"),
+            "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, "threads": threads}
 
 
 def main() -> int:
@@ -46,9 +55,8 @@ def main() -> int:
     from autograder.graders.accuracy_cache import AccuracyCache
     from autograder.pipeline import grade_submission
     from autograder.sandbox.limits import become_subreaper
-    from autograder.settings import GRADER_THREADS
 
-    torch.set_num_threads(GRADER_THREADS)  # fixed, not derived from --jobs: grades never depend on it
+    torch.set_num_threads(max(1, setup.threads))  # the batch's share of the cores (threads_per_job)
     become_subreaper()
     sub = Submission(job["student"], tuple(Path(p) for p in job["notebooks"]), tuple(job["notes"]))
     cache = AccuracyCache(job["cache"], on_new=lambda key, accuracy: emit("cache", key=key, accuracy=accuracy))
@@ -62,7 +70,7 @@ def main() -> int:
 
         emit("error", error=exception_line(exc, 200))
         return 1
-    emit("stats", **_usage())
+    emit("stats", **_usage(torch.get_num_threads()))
     emit("done")
     channel.flush()
     return 0

@@ -61,6 +61,8 @@ class GradingSetup:
     data_key: str = ""
     """Fingerprint of the grader's subsets (decode_subsets): the accuracy cache is keyed on the data's
     content, so the same images under another path (a Gradescope bundle) reuse the same runs."""
+    threads: int = 0
+    """Torch threads of each grading process; 0 until grade_all shares the cores out among its jobs."""
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -74,7 +76,7 @@ class GradingSetup:
         data = json.loads(text)
         return cls(data_root=Path(data["data_root"]) if data["data_root"] else None, limits=Limits(**data["limits"]),
                    budget=Budget(**data["budget"]), isolate=data["isolate"], drop_uid=data["drop_uid"],
-                   data_key=data["data_key"],
+                   data_key=data["data_key"], threads=data["threads"],
                    cache_dir=Path(data["cache_dir"]) if data["cache_dir"] else None,
                    accuracy_cache=data["accuracy_cache"])
 
@@ -126,12 +128,12 @@ def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache,
 
     if not job["modules"]:
         checks = graded(GradingContext(extraction, None, {}, probe_inputs, setup.data_root, cache, setup.budget,
-                                          data_key=setup.data_key))
+                                       data_key=setup.data_key, threads=setup.threads))
         return StudentResult(sub.student, checks, notes)
     emit("stage", stage="sandbox")
     with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate, drop_uid=setup.drop_uid) as run:
         checks = graded(GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, cache,
-                                       setup.budget, data_key=setup.data_key))
+                                       setup.budget, data_key=setup.data_key, threads=setup.threads))
     more = []
     if run.reason:
         more.append(f"採点用の実行を打ち切りました: {run.reason}")

@@ -1,6 +1,7 @@
 """Settings shared by the CLI verbs: [tool.kit] in pyproject.toml and the grading defaults."""
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,20 @@ class UsageError(ValueError):
     """Bad arguments or a missing input: the command cannot start (message in English, for the instructor)."""
 
 
-GRADER_THREADS = 2
-"""Torch threads of every grading worker, whatever --jobs is: the same arithmetic, so the same grades."""
+def usable_cores() -> int:
+    """CPUs this process may run on: its affinity mask (a Slurm allocation, a cpuset), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def threads_per_job(jobs: int, cores: int | None = None) -> int:
+    """Torch threads of each of `jobs` grading processes side by side: the cores shared out, at least one.
+
+    CPU kernels sum in an order that depends on the thread count, so an accuracy can move in its last
+    digits with it: the count is part of the accuracy cache's key, and `grade --threads N` pins it."""
+    return max(1, (cores or usable_cores()) // max(1, jobs))
 
 
 PLACEHOLDER_COLAB_REPO = "your-lab/b3-pytorch-exercises"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder.data import resolve_root  # noqa: E402
 from autograder.graders.short_run import RUNS, grader_data, short_run  # noqa: E402
 from solutions.export import export_trusted  # noqa: E402
-from autograder.settings import GRADER_THREADS  # noqa: E402
+from autograder.settings import threads_per_job  # noqa: E402
 from solutions import BNNet, Net, VGG11  # noqa: E402
 
 MODELS = {"Net": Net, "BNNet": BNNet, "VGG11": VGG11}
@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument("--seeds", default="0:20", help="seed range start:stop (default 0:20, twenty seeds)")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     args = parser.parse_args()
-    torch.set_num_threads(GRADER_THREADS)
+    torch.set_num_threads(threads_per_job(1))
     data = grader_data(resolve_root(None))
     print("| model | steps | threshold | reference min / mean / max (%) | margin (pts) | cannot-learn max (%) |")
     print("|---|---|---|---|---|---|")

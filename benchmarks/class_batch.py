@@ -24,12 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import nbformat  # noqa: E402
+import torch  # noqa: E402
 
 from autograder.batch import grade_all  # noqa: E402
 from autograder.collect import find_submissions  # noqa: E402
 from autograder.demo import MISTAKES, apply_mistake  # noqa: E402
 from autograder.pipeline import prepare  # noqa: E402
-from autograder.settings import ASSIGNMENT  # noqa: E402
+from autograder.settings import ASSIGNMENT, usable_cores  # noqa: E402
 
 SOURCE = REPO / "source" / ASSIGNMENT
 LAYER = re.compile(r"\bself\.((?:conv|bn_conv|bn_fc|fc|block)\w*)\b")
@@ -86,10 +87,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--uid-only", action="store_true",
+                        help="as root where bubblewrap cannot run: children as a uid of their own (THREAT_MODEL.md)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         subs = find_submissions(build_class(Path(tmp) / "class", args.students))
-        base = prepare(None)
+        base = prepare(None, allow_uid_only=args.uid_only)
         for jobs in args.jobs:
             setup = replace(base, cache_dir=Path(tmp) / f"cache-{jobs}", accuracy_cache=True)  # empty
             start = time.perf_counter()
@@ -97,11 +100,15 @@ def main() -> None:
             seconds = time.perf_counter() - start
             rss = [r.usage.get("rss_mb", 0) for r in results]
             totals = sorted({r.total for r in results})
-            print(json.dumps({"jobs": jobs, "students": len(results), "seconds": round(seconds, 1),
+            print(json.dumps({"jobs": jobs, "threads_each": sorted({r.usage.get("threads") for r in results if r.usage}),
+                              "cores": usable_cores(), "torch": torch.__version__,
+                              "students": len(results), "seconds": round(seconds, 1),
                               "per_student_s": round(seconds / len(results), 2),
                               "distinct_runs": len(list(setup.cache_dir.glob("*.json"))),
-                              "peak_rss_mb_max": max(rss), "peak_rss_mb_first10": round(sum(rss[:10]) / 10),
-                              "peak_rss_mb_last10": round(sum(rss[-10:]) / 10), "totals_seen": totals}), flush=True)
+                              "peak_rss_mb_max": max(rss), "peak_rss_mb_first10": round(sum(rss[:10]) / len(rss[:10])),
+                              "peak_rss_mb_last10": round(sum(rss[-10:]) / len(rss[-10:])),
+                              "child_peak_rss_mb_max": max(r.usage.get("child_rss_mb", 0) for r in results),
+                              "totals_seen": totals}), flush=True)
 
 
 if __name__ == "__main__":

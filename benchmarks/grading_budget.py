@@ -5,6 +5,9 @@ one whole submission graded in its own grading process (wall seconds, peak resid
 memory) beside Budget.grade_timeout_s and Budget.grade_memory_mb. Ratios are measured in the same run.
 
     CIFAR10_ROOT=../shared/data/cifar10-jpeg .venv/bin/python benchmarks/grading_budget.py
+
+Any interpreter with the kit's runtime packages will do; a venv with torch's CPU build (what the Gradescope
+bundle's setup.sh installs) shows that build's memory, e.g. ``/tmp/cpu/bin/python benchmarks/grading_budget.py``.
 """
 from __future__ import annotations
 
@@ -25,16 +28,16 @@ from autograder.demo import build_examples  # noqa: E402
 from autograder.graders.short_run import RUNS, grader_data, short_run  # noqa: E402
 from autograder.pipeline import prepare  # noqa: E402
 from solutions.export import export_trusted  # noqa: E402
-from autograder.settings import GRADER_THREADS, Budget  # noqa: E402
+from autograder.settings import Budget, threads_per_job  # noqa: E402
 from solutions import BNNet, Net, VGG11  # noqa: E402
 
 
 def main() -> None:
     budget = Budget()
-    torch.set_num_threads(GRADER_THREADS)
+    torch.set_num_threads(threads_per_job(1))
     setup = replace(prepare(None), cache_dir=None, accuracy_cache=False)
     data = grader_data(setup.data_root)
-    print(f"accuracy runs ({GRADER_THREADS} threads), budget {budget.train_s:g} s each:")
+    print(f"accuracy runs ({threads_per_job(1)} threads), budget {budget.train_s:g} s each:")
     for cls in (Net, BNNet, VGG11):
         start = time.perf_counter()
         acc = short_run(export_trusted(cls, cls.__name__), data, RUNS[cls.__name__])
@@ -50,7 +53,8 @@ def main() -> None:
     print(f"  wall {seconds:.1f} s          budget {budget.grade_timeout_s:g} s   ({budget.grade_timeout_s / seconds:.1f}x)")
     print(f"  peak virtual {usage.get('vm_peak_mb')} MB   budget {budget.grade_memory_mb} MB "
           f"({budget.grade_memory_mb / max(usage.get('vm_peak_mb', 1), 1):.2f}x)")
-    print(f"  peak resident {usage.get('rss_mb')} MB")
+    print(f"  peak resident {usage.get('rss_mb')} MB (torch {torch.__version__}, {usage.get('threads')} threads); "
+          f"its sandboxed child {usage.get('child_rss_mb')} MB")
 
 
 if __name__ == "__main__":

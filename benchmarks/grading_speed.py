@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder.graders.short_run import RUNS, TEST_PER_CLASS  # noqa: E402
-from autograder.settings import GRADER_THREADS  # noqa: E402
+from autograder.settings import threads_per_job  # noqa: E402
 from solutions import BNNet, Net, VGG11  # noqa: E402
 
 MODELS = {"Net": Net, "BNNet": BNNet, "VGG11": VGG11}
@@ -56,7 +56,7 @@ def matmul_rate(n: int = 2048, reps: int = 10) -> float:
 
 
 def main() -> int:
-    torch.set_num_threads(GRADER_THREADS)
+    torch.set_num_threads(threads_per_job(1))
     flops = {name: run_flops(name) for name in MODELS}
     rate = matmul_rate()
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,7 +73,7 @@ def main() -> int:
         total = (Path(tmp) / "out" / "grades.csv").read_text().splitlines()[1].split(",")[-2:]
     rate_after = matmul_rate()
     floor = sum(flops.values()) / ((rate + rate_after) / 2)
-    print(f"threads: {GRADER_THREADS}, matmul: {rate / 1e9:.0f} GFLOP/s before, {rate_after / 1e9:.0f} GFLOP/s after")
+    print(f"threads: {threads_per_job(1)}, matmul: {rate / 1e9:.0f} GFLOP/s before, {rate_after / 1e9:.0f} GFLOP/s after")
     for name, f in flops.items():
         print(f"  {name:6s} {RUNS[name].steps:4d} steps + test: {f / 1e12:6.2f} TFLOP")
     print(f"whole-process seconds for one submission ({'/'.join(total)} points): {seconds:.1f} s")

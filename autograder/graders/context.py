@@ -1,7 +1,6 @@
 """What the hidden checks see of one submission: validated artifacts, and why something is missing."""
 from __future__ import annotations
 
-import hashlib
 import json
 import stat
 from dataclasses import dataclass, field
@@ -10,17 +9,13 @@ from pathlib import Path
 import torch
 
 from autograder.extract import Extraction
-from autograder.graders import canonical as canonical_module
-from autograder.graders import graph_model as graph_model_module
-from autograder.graders import short_run as short_run_module
 from autograder.graders.accuracy_cache import AccuracyCache
-from autograder.graders.canonical import canonical_key
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
 from autograder.graders.results import CheckFailed
-from autograder.graders.short_run import RUNS, grader_data, short_run
+from autograder.graders.short_run import cached_short_run
 from autograder.public_checks.function_probes import plain
 from autograder.sandbox import ChildRun
-from autograder.settings import GRADER_THREADS, Budget
+from autograder.settings import Budget
 from autograder.text import clean_text
 
 MAX_FORWARD_FLOPS = 2_000_000_000
@@ -65,6 +60,8 @@ class GradingContext:
     """What the grader may spend on this submission."""
     data_key: str = ""
     """Fingerprint of the grader's subsets; the accuracy cache key uses it (else the data root's path)."""
+    threads: int = 1
+    """Torch threads of the accuracy runs (part of the cache key: the sums' order depends on it)."""
     _models: dict = field(default_factory=dict)
 
     @property
@@ -135,27 +132,10 @@ class GradingContext:
         model = self.model(name)
         if self.data_root is None:
             raise RuntimeError("no CIFAR-10 root was given to the graders")
-        key = self._accuracy_key(name)
-        found = self.cache.get(key)
-        if found is None:
-            found = short_run(model, grader_data(self.data_root), RUNS[name], budget_s=self.budget.train_s)
-            self.cache.put(key, found)
-        return found
-
-    def _accuracy_key(self, name: str) -> str:
-        """The run settings, the training code, and the model's computation (canonical.py): models that
-        compute the same share one run whatever their names. Where the canonical form cannot be
-        made, the artifacts' bytes stand in."""
-        data = self.data_key or str(self.data_root)
-        digest = hashlib.sha256(f"{name}|{RUNS[name]}|{data}|{torch.__version__}|{GRADER_THREADS}".encode())
-        for module in (short_run_module, graph_model_module, canonical_module):
-            digest.update(Path(module.__file__).read_bytes())
-        try:
-            digest.update(b"canonical:" + canonical_key(self.model(name)).encode())
-        except Exception:  # noqa: BLE001 - a graph the canonical form cannot describe: key on its bytes
-            for suffix in ("graph.json", "weights.pt"):
-                digest.update((self.out_dir / f"{name}.{suffix}").read_bytes())
-        return digest.hexdigest()
+        return cached_short_run(name, model, self.cache, data_root=self.data_root,
+                                data_key=self.data_key or str(self.data_root), threads=self.threads,
+                                budget_s=self.budget.train_s,
+                                artifacts=[self.out_dir / f"{name}.{suffix}" for suffix in ("graph.json", "weights.pt")])
 
     # ------------------------------------------------------------------ functions
     def function(self, name: str):

@@ -9,12 +9,15 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from autograder.data import load_subset, normalize
+from autograder.graders import canonical, graph_model
+from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.graph_model import BN_OPS, CONV_OPS, LINEAR_OPS, GraphModel, Node, Ref, fan_in, live_nodes
 from autograder.graders.results import CheckFailed
 
@@ -55,9 +58,6 @@ OWNED_ARGS = {**{op: (1, 2) for op in CONV_OPS | LINEAR_OPS}, **{op: (1, 2, 3, 4
 _ARITHMETIC = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "pow", "clamp", "clamp_min", "clamp_max"}
 _FLOATS_ALLOWED = BN_OPS | {"dropout", "dropout_", "feature_dropout", "native_dropout"}
 
-_DATA: dict[str, tuple[torch.Tensor, ...]] = {}
-
-
 def decode_subsets(root) -> str:
     """Decode the grader's subsets into the disk cache, without keeping them in this process; returns a
     fingerprint of their content (the same for the same images, wherever and however they are stored)."""
@@ -71,12 +71,9 @@ def decode_subsets(root) -> str:
 
 
 def grader_data(root) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(train images, train labels, test images, test labels), uint8 images, loaded once per process."""
-    key = str(root)
-    if key not in _DATA:
-        _DATA[key] = (*load_subset(root, True, TRAIN_PER_CLASS, TRAIN_SEED),
-                      *load_subset(root, False, TEST_PER_CLASS, TEST_SEED))
-    return _DATA[key]
+    """(train images, train labels, test images, test labels), uint8 images mapped from the decoded
+    subsets: load them for each run and drop them after it, so no run keeps another's pages resident."""
+    return (*load_subset(root, True, TRAIN_PER_CLASS, TRAIN_SEED), *load_subset(root, False, TEST_PER_CLASS, TEST_SEED))
 
 
 def state_problems(model: GraphModel) -> list[str]:
@@ -216,15 +213,44 @@ def short_run(model: GraphModel, data, cfg: RunConfig, seed: int = 0, budget_s: 
     order = torch.cat([torch.randperm(len(train_y), generator=gen) for _ in range(math.ceil(need / len(train_y)))])
     order = order[:need].view(cfg.steps, cfg.batch_size)  # (steps, batch)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
+    opt.zero_grad(set_to_none=True)
     clock = _Clock(budget_s)
     model.train()
     for step, idx in enumerate(order):
         loss = F.cross_entropy(model(normalize(train_x[idx])), train_y[idx])
         if not torch.isfinite(loss):
             break
-        opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        opt.zero_grad(set_to_none=True)  # gradients go before the next forward builds its activations
         clock.check(step + 1, cfg.steps, "ステップ")
     clock = _Clock(budget_s)
     return test_accuracy(model, test_x, test_y, clock)
+
+
+def run_key(name: str, model: GraphModel, *, data_key: str, threads: int, artifacts: list[Path]) -> str:
+    """The accuracy cache's key for name's run: the run settings, the training code, the data's content,
+    the thread count, and the model's computation (canonical.py), so that models which compute the same
+    share one run whatever their names. Where the canonical form cannot be made, the artifacts' bytes
+    stand in."""
+    digest = hashlib.sha256(f"{name}|{RUNS[name]}|{data_key}|{torch.__version__}|{threads}".encode())
+    for source in (__file__, graph_model.__file__, canonical.__file__):
+        digest.update(Path(source).read_bytes())
+    try:
+        digest.update(b"canonical:" + canonical.canonical_key(model).encode())
+    except Exception:  # noqa: BLE001 - a graph the canonical form cannot describe: key on its bytes
+        for path in artifacts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cached_short_run(name: str, model: GraphModel, cache: AccuracyCache, *, data_root, data_key: str, threads: int,
+                     budget_s: float | None, artifacts: list[Path]) -> float:
+    """short_run of name's RunConfig on the grader's subsets, or the accuracy the cache already holds for
+    the same computation (run_key); a new result goes into the cache."""
+    key = run_key(name, model, data_key=data_key, threads=threads, artifacts=artifacts)
+    found = cache.get(key)
+    if found is None:
+        found = short_run(model, grader_data(data_root), RUNS[name], budget_s=budget_s)
+        cache.put(key, found)
+    return found
