@@ -14,4 +14,6 @@ first=${SGE_TASK_FIRST:-1}
 step=${SGE_TASK_STEPSIZE:-1}
 count=$(( (SGE_TASK_LAST - first) / step + 1 ))
 k=$(( (SGE_TASK_ID - first) / step + 1 ))
-exec ${KIT_PYTHON:-.venv/bin/python} -m autograder grade "$submitted" --out "$out/shard-$k" --shard "$k/$count" --jobs 1
+# One grading process per granted slot, one torch thread each (see slurm_array.sh).
+exec ${KIT_PYTHON:-.venv/bin/python} -m autograder grade "$submitted" --out "$out/shard-$k" --shard "$k/$count" \
+    --jobs "${NSLOTS:-1}" --threads 1

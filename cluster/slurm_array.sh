@@ -15,4 +15,7 @@ first=${SLURM_ARRAY_TASK_MIN:-1}
 count=${SLURM_ARRAY_TASK_COUNT:-$((SLURM_ARRAY_TASK_MAX - first + 1))}
 k=$((SLURM_ARRAY_TASK_ID - first + 1))
 cd "${SLURM_SUBMIT_DIR:-.}"
-exec ${KIT_PYTHON:-.venv/bin/python} -m autograder grade "$submitted" --out "$out/shard-$k" --shard "$k/$count" --jobs 1
+# One grading process per allocated CPU, one torch thread each: the task never runs more threads than
+# it was given, whatever the node has (a node without CPU binding shows every core to each task).
+exec ${KIT_PYTHON:-.venv/bin/python} -m autograder grade "$submitted" --out "$out/shard-$k" --shard "$k/$count" \
+    --jobs "${SLURM_CPUS_PER_TASK:-1}" --threads 1
