@@ -30,18 +30,21 @@ def test_bad_shard_arguments_are_refused(bad):
         Shard.parse(bad)
 
 
-@pytest.mark.parametrize("script,env,expected", [
-    ("slurm_array.sh", {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "3/4"),
-    ("slurm_array.sh", {"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2"}, "1/3"),
-    ("sge_array.sh", {"SGE_TASK_ID": "2", "SGE_TASK_FIRST": "1", "SGE_TASK_LAST": "5", "SGE_TASK_STEPSIZE": "1"}, "2/5"),
+@pytest.mark.parametrize("script,env,expected,jobs", [
+    ("slurm_array.sh", {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4",
+                        "SLURM_CPUS_PER_TASK": "2"}, "3/4", "2"),
+    ("slurm_array.sh", {"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2"}, "1/3", "1"),
+    ("sge_array.sh", {"SGE_TASK_ID": "2", "SGE_TASK_FIRST": "1", "SGE_TASK_LAST": "5", "SGE_TASK_STEPSIZE": "1",
+                      "NSLOTS": "4"}, "2/5", "4"),
 ])
-def test_job_scripts_read_their_scheduler_task_index(script, env, expected, tmp_path):
+def test_job_scripts_read_their_scheduler_task_index(script, env, expected, jobs, tmp_path):
+    """The task's share of the students, and one grading process per allocated CPU with one thread each."""
     done = subprocess.run(["bash", str(REPO / "cluster" / script), "SUB", "OUT"], cwd=REPO, capture_output=True,
                           text=True, env={"PATH": os.environ["PATH"], "KIT_PYTHON": "echo", **env}, timeout=30)
     assert done.returncode == 0, done.stderr
     k = expected.split("/")[0]
     assert done.stdout.split() == ["-m", "autograder", "grade", "SUB", "--out", f"OUT/shard-{k}", "--shard", expected,
-                                   "--jobs", "1"]
+                                   "--jobs", jobs, "--threads", "1"]
 
 
 @pytest.mark.slow
