@@ -23,7 +23,7 @@ from autograder.graders.accuracy_cache import AccuracyCache, load_folder, save_e
 from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.pipeline import GradingSetup
-from autograder.settings import REPO, threads_per_job, usable_cores
+from autograder.settings import GRADING_MALLOC, REPO, threads_per_job, usable_cores
 from autograder.text import clean_text, exception_line
 
 MAX_CHANNEL_BYTES = 4 * 2**20
@@ -89,14 +89,6 @@ def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
     if why:
         notes.append(f"採点を最後まで行えませんでした: {why}")
     return StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats)
-
-
-GRADING_MALLOC = "glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2"
-"""glibc's allocator in grading processes: a block of 4 MB or more (a batch's activations, a gradient) is
-mapped on its own and given back when freed, with transparent huge pages where the kernel allows them,
-so the peak is what a training run needs rather than what fragments of earlier runs hold. Measured by
-benchmarks/short_run_memory.py (which keeps a copy of this string): the three runs peak at 1,278 MB
-instead of 1,446 MB, and BNNet's and VGG11's runs take longer (README). Other C libraries ignore it."""
 
 
 def _start() -> subprocess.Popen:
