@@ -86,9 +86,9 @@ class Budget:
     """
 
     grade_timeout_s: float = 900.0
-    """Wall-clock seconds of one submission's whole grading process (the reference takes 39 s)."""
+    """Wall-clock seconds of one submission's whole grading process (the reference takes 50 s)."""
     grade_memory_mb: int = 10240
-    """Address space (RLIMIT_AS) of one submission's grading process (the reference peaks at 4.7 GB; torch maps 3.2 GB)."""
+    """Address space (RLIMIT_AS) of one submission's grading process (the reference peaks at 4.3 GB; torch maps 3.2 GB)."""
     train_s: float = 240.0
-    """Seconds one accuracy run may take, projected from its first steps (VGG11's takes 18 s).
+    """Seconds one accuracy run may take, projected from its first steps (VGG11's takes 20 s).
     Figures: benchmarks/grading_budget.py."""
