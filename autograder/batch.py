@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from autograder.collect import Submission
+from autograder.faults import NOT_GRADED, machine_fault
 from autograder.graders.accuracy_cache import AccuracyCache, load_folder, save_entry, valid_entry
 from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
@@ -38,7 +39,7 @@ class _Heard:
     """What one grading process reported so far."""
 
     stage: str = ""
-    checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    checks: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     error: str = ""
@@ -60,7 +61,9 @@ def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -
         if kind == "stage" and item.get("stage") in STAGES:
             heard.stage = item["stage"]
         elif kind == "check" and item.get("check") in known and isinstance(item.get("passed"), bool):
-            heard.checks[item["check"]] = (item["passed"], clean_text(item.get("message", "")))
+            fault = item.get("fault") if isinstance(item.get("fault"), str) else ""
+            heard.checks[item["check"]] = (item["passed"] and not fault, clean_text(item.get("message", "")),
+                                           clean_text(fault, 200))
         elif kind == "notes" and isinstance(item.get("notes"), list):
             heard.notes += [clean_text(n) for n in item["notes"][:50]]
         elif kind == "cache" and valid_entry(item.get("key"), item.get("accuracy")):
@@ -76,19 +79,23 @@ def _listen(stream, heard: _Heard, cache: AccuracyCache, lock: threading.Lock) -
         pass
 
 
-def _result(sub: Submission, heard: _Heard, why: str | None) -> StudentResult:
-    """The StudentResult from what was heard; points from our own table, never from the process."""
+def _result(sub: Submission, heard: _Heard, why: str | None, fault: str = "", isolation: str = "") -> StudentResult:
+    """The StudentResult from what was heard; points from our own table, never from the process. With a
+    fault (the grader's or the machine's, here or in any check), the row is not graded: no check earns
+    anything."""
     checks = []
     for cid, title, points in all_checks():
-        if cid in heard.checks:
-            passed, message = heard.checks[cid]
-        else:
-            passed, message = False, f"採点できませんでした: {why or '結果がありません'}"
-        checks.append(CheckResult(cid, title, points if passed else 0.0, points, passed, message))
+        passed, message, check_fault = heard.checks.get(cid, (False, f"採点できませんでした: {why or '結果がありません'}", ""))
+        checks.append(CheckResult(cid, title, points if passed else 0.0, points, passed, message, check_fault))
     notes = list(heard.notes)
     if why:
         notes.append(f"採点を最後まで行えませんでした: {why}")
-    return StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats)
+    result = StudentResult(sub.student, checks, notes, complete=why is None, usage=heard.stats, fault=fault,
+                           isolation=isolation)
+    if result.fault:
+        result.checks = [replace(c, points=0.0, passed=False, fault=c.fault or result.fault) for c in checks]
+        result.notes.append(NOT_GRADED)
+    return result
 
 
 def _start() -> subprocess.Popen:
@@ -100,13 +107,20 @@ def _start() -> subprocess.Popen:
                             start_new_session=True, text=True, encoding="utf-8", errors="replace")
 
 
-def _why_unfinished(heard: _Heard, code: int | None, setup: GradingSetup) -> str:
+def _why_unfinished(heard: _Heard, code: int | None, setup: GradingSetup) -> tuple[str, str]:
+    """(Japanese reason, grader fault or ""). Running out of the grading process's own memory budget is
+    the submission's (the budget is the same everywhere); an error of the grader, or a kill that was not
+    ours, is the grader's or the machine's."""
     stage = STAGES.get(heard.stage, "採点の準備")
     if heard.error and heard.error != "MemoryError":
-        return f"{stage}中に採点プロセスでエラーが起きました ({heard.error})"
+        return (f"{stage}中に採点プロセスでエラーが起きました ({heard.error})",
+                machine_fault(heard.error) or f"the grading process failed: {heard.error}")
     if code is not None and code < 0:
-        return f"{stage}中に採点プロセスが止まりました ({signal.Signals(-code).name})"
-    return f"{stage}中に採点プロセスが異常終了しました (メモリ上限 {setup.budget.grade_memory_mb} MB を超えた可能性があります)"
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return (f"{stage}中に採点プロセスが止まりました ({name})",
+                f"the operating system stopped the grading process ({name}; out of memory?): lower --jobs")
+    return (f"{stage}中に採点プロセスが異常終了しました (メモリ上限 {setup.budget.grade_memory_mb} MB を超えた可能性があります)",
+            "")
 
 
 def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: threading.Lock) -> StudentResult:
@@ -124,12 +138,16 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
         proc.stdin.close()
     except OSError:
         pass
-    why = None
+    why, fault = None, ""
     try:
         code = proc.wait(timeout=setup.budget.grade_timeout_s)
     except subprocess.TimeoutExpired:
+        # The student's own code is bounded by the child's time limit and the grader's runs by their
+        # work (short_run.MAX_RUN_FLOPS): running out of wall clock means a slow or busy machine.
         code = None
         why = f"{STAGES.get(heard.stage, '採点')}が時間上限 ({setup.budget.grade_timeout_s:g} 秒) を超えました"
+        fault = (f"grading took longer than --grade-timeout-s ({setup.budget.grade_timeout_s:g} s) on this machine: "
+                 "lower --jobs or raise the time-out")
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # the process and anything it left behind
     except (ProcessLookupError, PermissionError):
@@ -137,27 +155,53 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
     proc.wait()
     listener.join(timeout=30)
     if why is None and not heard.done:
-        why = _why_unfinished(heard, code, setup)
-    return _result(sub, heard, why)
+        why, fault = _why_unfinished(heard, code, setup)
+    return _result(sub, heard, why, fault, setup.isolation)
 
 
-def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None) -> list[StudentResult]:
+def open_cache(setup: GradingSetup) -> AccuracyCache:
+    """The batch's accuracy cache: the cache folder's entries, and new ones written there (when it has one).
+    A folder that cannot be written (read-only, full, another owner) costs speed only: the batch goes on
+    with the entries in memory, and says so once."""
+    failed = []
+
+    def save(key: str, accuracy: float) -> None:
+        try:
+            save_entry(setup.cache_dir, key, accuracy)
+        except OSError as exc:
+            if not failed:
+                print(f"note: the accuracy cache {setup.cache_dir} cannot be written ({exc.strerror}): "
+                      "this batch goes on without saving its training runs", file=sys.stderr)
+            failed.append(key)
+
+    return AccuracyCache(load_folder(setup.cache_dir) if setup.accuracy_cache else {},
+                         on_new=save if setup.cache_dir else None)
+
+
+def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progress=None,
+              cache: AccuracyCache | None = None) -> list[StudentResult]:
     """Every submission's result, in input order. progress(result) is called as each one finishes.
 
     Unless setup.threads pins it, each grading process gets its share of the cores (threads_per_job),
-    so `jobs` processes side by side never run more threads than there are cores."""
+    so `jobs` processes side by side never run more threads than there are cores. cache: an accuracy
+    cache to share (the proof's), else open_cache(setup)."""
     jobs = max(1, min(jobs, len(subs)))
-    if not setup.threads:
-        setup = replace(setup, threads=threads_per_job(jobs))
+    setup = replace(setup, threads=setup.threads or threads_per_job(jobs), jobs=max(jobs, setup.jobs))
     lock = threading.Lock()
-    cache = AccuracyCache(load_folder(setup.cache_dir) if setup.accuracy_cache else {},
-                          on_new=(lambda key, acc: save_entry(setup.cache_dir, key, acc)) if setup.cache_dir else None)
+    cache = cache if cache is not None else open_cache(setup)
+
+    def attempt(sub: Submission, setup: GradingSetup) -> StudentResult:
+        try:
+            return grade_one(sub, setup, cache, lock)
+        except Exception as exc:  # noqa: BLE001 - could not even start its grading process: that student only
+            line = exception_line(exc, 120)
+            return _result(sub, _Heard(), f"採点プロセスを起動できませんでした ({line})",
+                           f"a grading process could not start ({line})", setup.isolation)
 
     def one(sub: Submission) -> StudentResult:
-        try:
-            result = grade_one(sub, setup, cache, lock)
-        except Exception as exc:  # noqa: BLE001 - could not even start its grading process: that student only
-            result = _result(sub, _Heard(), f"採点プロセスを起動できませんでした ({exception_line(exc, 120)})")
+        result = attempt(sub, setup)
+        if result.fault:  # the grader's or the machine's: once more, with one thread, before saying "not graded"
+            result = attempt(sub, replace(setup, threads=1))
         if progress:
             with lock:
                 progress(result)

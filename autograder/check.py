@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.batch import grade_all
+from autograder.batch import grade_all, open_cache
 from autograder.collect import Submission
 from autograder.collect.find_submissions import refusal
 from autograder.graders.results import StudentResult
 from autograder.pipeline import prepare
+from autograder.proof import require
 from autograder.settings import Budget, Limits, UsageError
 from autograder.text import clean_text
 
@@ -21,7 +22,10 @@ def table(result: StudentResult) -> str:
         if not c.passed:
             lines.append(f"           {clean_text(c.message)}")
     lines += [f"注意: {clean_text(n)}" for n in result.notes]
-    lines.append(f"合計 {result.total:g} / {result.max_total:g} 点")
+    if result.graded:
+        lines.append(f"合計 {result.total:g} / {result.max_total:g} 点")
+    else:
+        lines.append(f"合計: 採点できませんでした (not graded: {clean_text(result.fault)})")
     return "\n".join(lines)
 
 
@@ -31,7 +35,9 @@ def main(*, notebooks: list[Path], data_root: str | Path | None = None, limits: 
     if missing:
         raise UsageError(f"not a file: {', '.join(missing)}")
     setup = prepare(data_root, limits, budget)
+    cache = open_cache(setup)
+    require(setup, cache=cache)
     paths = tuple(sorted(Path(p) for p in notebooks))
     notes = tuple(why for p in paths if (why := refusal(p, p.lstat())))
     sub = Submission("you", tuple(p for p in paths if not refusal(p, p.lstat())), notes)
-    return grade_all([sub], setup, jobs=1)[0]
+    return grade_all([sub], setup, jobs=1, cache=cache)[0]

@@ -33,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None, help=data_help)
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
     p.add_argument("--threads", type=int, default=None,
-                   help="torch threads per submission (default: the cores shared out among --jobs); pin it to "
-                        "reproduce a batch's accuracies to the last digit with another --jobs")
+                   help="torch threads per grading process outside the accuracy runs, which always run on one "
+                        "thread (default: the cores shared out among --jobs)")
     p.add_argument("--no-accuracy-cache", action="store_true",
                    help="train every model afresh instead of reusing results for identical artifacts")
     p.add_argument("--shard", type=Shard.parse, default=None, metavar="K/N",
@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("demo-out"), help="where the examples and grades go")
     p.add_argument("--data-root", default=None, help=data_help)
     p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None, help="torch threads per grading process")
+
+    p = sub.add_parser("doctor", help="print this machine's grading set-up and prove it on the reference solutions")
+    p.add_argument("--data-root", default=None, help=data_help)
+    p.add_argument("--jobs", type=int, default=None, help="as grade's --jobs (default: one per core)")
+    p.add_argument("--threads", type=int, default=None, help="as grade's --threads")
+    _add_limits(p)
 
     p = sub.add_parser("release", help=f"generate release/{ASSIGNMENT} from source/{ASSIGNMENT} with nbgrader")
     p.add_argument("--assignment", default=ASSIGNMENT)
@@ -77,6 +84,16 @@ def _report_unwritten(unwritten: list[str], what: str = "rows or files could not
     return 0
 
 
+def _report_not_graded(results) -> int:
+    """Exit status 3, with one line per cause, when some submissions were not graded; else 0."""
+    from autograder.grade import not_graded
+
+    lines = not_graded(results)
+    for line in lines:
+        print(f"error: {line}", file=sys.stderr)
+    return 3 if lines else 0
+
+
 def _run(args) -> int:
     if args.verb == "grade":
         from autograder import grade
@@ -86,13 +103,13 @@ def _run(args) -> int:
                                         accuracy_cache=not args.no_accuracy_cache, shard=args.shard,
                                         threads=args.threads)
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
-        return _report_unwritten(unwritten)
+        return _report_not_graded(results) or _report_unwritten(unwritten)
     elif args.verb == "merge":
         from autograder import merge
 
         results, problems = merge.main(shards=args.shards, out=args.out)
         print(f"merged {len(results)} students -> {args.out}/grades.csv")
-        return _report_unwritten(problems, "problems")
+        return _report_not_graded(results) or _report_unwritten(problems, "problems")
     elif args.verb == "gradescope":
         from autograder.gradescope import build
 
@@ -105,14 +122,21 @@ def _run(args) -> int:
     elif args.verb == "check":
         from autograder import check
 
-        print(check.table(check.main(notebooks=args.notebooks, data_root=args.data_root, limits=_limits(args),
-                                     budget=_limits(args, Budget))))
+        result = check.main(notebooks=args.notebooks, data_root=args.data_root, limits=_limits(args),
+                            budget=_limits(args, Budget))
+        print(check.table(result))
+        return _report_not_graded([result])
     elif args.verb == "demo":
         from autograder import demo
 
-        results, unwritten = demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs)
+        results, unwritten = demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs, threads=args.threads)
         print(demo.table(results))
-        return _report_unwritten(unwritten)
+        return _report_not_graded(results) or _report_unwritten(unwritten)
+    elif args.verb == "doctor":
+        from autograder import doctor
+
+        return doctor.main(data_root=args.data_root, jobs=args.jobs, threads=args.threads, limits=_limits(args),
+                           budget=_limits(args, Budget))
     elif args.verb == "release":
         from autograder import release
 

@@ -70,10 +70,14 @@ def table(results: list[StudentResult]) -> str:
     lines = [f"{'student':<{width}}  points  failed checks"]
     for r in sorted(results, key=lambda r: r.student):
         failed = ", ".join(c.check for c in r.checks if not c.passed) or "-"
-        lines.append(f"{r.student:<{width}}  {r.total:>2g}/{r.max_total:<3g}  {failed}")
+        if not r.graded:
+            failed = f"not graded: {r.fault}"
+        total = f"{r.total:g}" if r.graded else "-"
+        lines.append(f"{r.student:<{width}}  {total:>2}/{r.max_total:<3g}  {failed}")
     return "\n".join(lines)
 
 
-def main(*, out: Path = Path("demo-out"), data_root=None, jobs: int | None = None) -> tuple[list[StudentResult], list[str]]:
+def main(*, out: Path = Path("demo-out"), data_root=None, jobs: int | None = None,
+         threads: int | None = None) -> tuple[list[StudentResult], list[str]]:
     submitted = build_examples(Path(out) / "submitted")
-    return grade.main(submitted=submitted, out=Path(out) / "grades", data_root=data_root, jobs=jobs)
+    return grade.main(submitted=submitted, out=Path(out) / "grades", data_root=data_root, jobs=jobs, threads=threads)

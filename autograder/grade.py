@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from autograder.batch import default_jobs, grade_all
+from autograder.batch import default_jobs, grade_all, open_cache
 from autograder.collect import find_submissions
 from autograder.collect.shard import Shard
 from autograder.files import write_atomic
 from autograder.graders.results import StudentResult
 from autograder.pipeline import prepare
+from autograder.proof import require
 from autograder.report import write_feedback, write_grades, write_report
 from autograder.settings import Budget, Limits, UsageError
+from autograder.text import clean_text
 
 
 def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, jobs: int | None = None,
@@ -38,11 +39,25 @@ def main(*, submitted: Path, out: Path, data_root: str | Path | None = None, job
     out = Path(out)
     if threads is not None and threads < 1:
         raise UsageError(f"--threads must be at least 1, not {threads}")
-    setup = replace(prepare(data_root, limits, budget, accuracy_cache=accuracy_cache), threads=threads or 0)
+    jobs = max(1, min(jobs or default_jobs(), len(subs)))
+    setup = prepare(data_root, limits, budget, accuracy_cache=accuracy_cache, jobs=jobs, threads=threads or 0)
+    cache = open_cache(setup)
+    require(setup, cache=cache)  # the references full marks, the blank zero, in this very set-up: else nobody
     out.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(subs), file=sys.stderr, unit="人", disable=not show_progress, dynamic_ncols=True) as bar:
-        results = grade_all(subs, setup, jobs=jobs or default_jobs(), progress=lambda r: bar.update(1))
+        results = grade_all(subs, setup, jobs=jobs, progress=lambda r: bar.update(1), cache=cache)
     unwritten = write_grades(results, out) + write_feedback(results, out) + write_report(results, out)
     if shard:  # written last: a shard without it did not finish
         write_atomic(out / "shard.json", json.dumps({"shard": shard.k, "of": shard.n, "students": len(results)}))
     return results, unwritten
+
+
+def not_graded(results: list[StudentResult]) -> list[str]:
+    """One line per cause of the rows that were not graded (the grader's or the machine's fault), naming
+    the students: what the instructor must fix before grading them again."""
+    causes: dict[str, list[str]] = {}
+    for r in results:
+        if not r.graded:
+            causes.setdefault(r.fault, []).append(clean_text(r.student, 40))
+    return [f"{len(who)} not graded: {cause} ({', '.join(who[:8])}{', ...' if len(who) > 8 else ''})"
+            for cause, who in sorted(causes.items())]

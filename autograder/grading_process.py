@@ -43,11 +43,29 @@ def main() -> int:
     def emit(kind: str, **data) -> None:
         channel.write(json.dumps({"kind": kind, **data}, ensure_ascii=True) + "\n")
 
+    try:
+        return _grade(job, emit)
+    except MemoryError:
+        emit("error", error="MemoryError")
+        return 1
+    except BaseException as exc:  # a fault of the grader or its machine: said once, never a deduction
+        from autograder.text import exception_line
+
+        emit("error", error=exception_line(exc, 200))
+        return 1
+    finally:
+        channel.flush()
+
+
+def _grade(job: dict, emit) -> int:
     from autograder.pipeline import GradingSetup
 
     setup = GradingSetup.from_json(job["setup"])
     memory = setup.budget.grade_memory_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY and hard < memory and os.geteuid() == 0:
+        hard = memory  # root may raise its own hard limit; anyone else was refused by prepare() already
+    resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
 
     import torch
 
@@ -57,22 +75,13 @@ def main() -> int:
     from autograder.sandbox.limits import become_subreaper
 
     torch.set_num_threads(max(1, setup.threads))  # the batch's share of the cores (threads_per_job)
+    torch.set_num_interop_threads(1)
     become_subreaper()
     sub = Submission(job["student"], tuple(Path(p) for p in job["notebooks"]), tuple(job["notes"]))
     cache = AccuracyCache(job["cache"], on_new=lambda key, accuracy: emit("cache", key=key, accuracy=accuracy))
-    try:
-        grade_submission(sub, setup, cache, emit)
-    except MemoryError:
-        emit("error", error="MemoryError")
-        return 1
-    except Exception as exc:  # a bug of the grader's: said once, costs this submission only
-        from autograder.text import exception_line
-
-        emit("error", error=exception_line(exc, 200))
-        return 1
+    grade_submission(sub, setup, cache, emit)
     emit("stats", **_usage(torch.get_num_threads()))
     emit("done")
-    channel.flush()
     return 0
 
 

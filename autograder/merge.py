@@ -19,7 +19,8 @@ SHARD_FILE = "shard.json"
 
 def _read(folder: Path) -> tuple[dict, list[StudentResult]]:
     marker = json.loads((folder / SHARD_FILE).read_text(encoding="utf-8"))
-    results = [StudentResult(g["student"], [CheckResult(**c) for c in g["checks"]], list(g["notes"]), g["complete"])
+    results = [StudentResult(g["student"], [CheckResult(**c) for c in g["checks"]], list(g["notes"]), g["complete"],
+                             fault=g.get("fault", ""), isolation=g.get("isolation", ""))
                for g in json.loads((folder / "grades.json").read_text(encoding="utf-8"))]
     return marker, results
 

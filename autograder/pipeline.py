@@ -23,8 +23,8 @@ from autograder.graders.results import CheckResult, StudentResult
 from autograder.graders.short_run import decode_subsets
 from autograder.sandbox import run_child
 from autograder.sandbox.isolate import isolation_works
-from autograder.sandbox.limits import sandbox_uid
-from autograder.settings import FUNCTION_NAMES, MODEL_NAMES, Budget, Limits, UsageError
+from autograder.sandbox.limits import hard_limit_problems, sandbox_uid
+from autograder.settings import FUNCTION_NAMES, MODEL_NAMES, Budget, Limits, UsageError, threads_per_job
 
 
 def build_job(extraction: Extraction) -> dict:
@@ -62,7 +62,18 @@ class GradingSetup:
     """Fingerprint of the grader's subsets (decode_subsets): the accuracy cache is keyed on the data's
     content, so the same images under another path (a Gradescope bundle) reuse the same runs."""
     threads: int = 0
-    """Torch threads of each grading process; 0 until grade_all shares the cores out among its jobs."""
+    """Torch threads of each grading process outside the accuracy runs (those always run on
+    short_run.ACCURACY_THREADS); 0 until grade_all shares the cores out among its jobs."""
+    jobs: int = 1
+    """Grading processes side by side (their children share the process limit where they share a uid)."""
+    isolation_why: str = ""
+    """Why children are not inside bubblewrap, when they are not."""
+
+    @property
+    def isolation(self) -> str:
+        """How children are isolated: 'bubblewrap', 'uid-only' (a uid of their own, no namespaces) or 'none'."""
+        mode = "bubblewrap" if self.isolate else "uid-only" if self.drop_uid else "none"
+        return f"{mode} ({self.isolation_why})" if self.isolation_why and not self.isolate else mode
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -76,28 +87,37 @@ class GradingSetup:
         data = json.loads(text)
         return cls(data_root=Path(data["data_root"]) if data["data_root"] else None, limits=Limits(**data["limits"]),
                    budget=Budget(**data["budget"]), isolate=data["isolate"], drop_uid=data["drop_uid"],
-                   data_key=data["data_key"], threads=data["threads"],
+                   data_key=data["data_key"], threads=data["threads"], jobs=data["jobs"],
+                   isolation_why=data["isolation_why"],
                    cache_dir=Path(data["cache_dir"]) if data["cache_dir"] else None,
                    accuracy_cache=data["accuracy_cache"])
 
 
 def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Budget = Budget(),
-            accuracy_cache: bool = True, allow_uid_only: bool = False) -> GradingSetup:
-    """Check the graders and the data (UsageError / DataNotFound), decode the grader's subsets once,
-    probe isolation. As root without isolation, refuse rather than run submissions as root, unless
-    allow_uid_only (a one-submission container such as Gradescope's): then children run as a uid of
-    their own, with a one-line note."""
+            accuracy_cache: bool = True, allow_uid_only: bool = False, jobs: int = 1, threads: int = 0) -> GradingSetup:
+    """Check the graders, the data and this user's hard limits (UsageError / DataNotFound), decode the
+    grader's subsets once, probe isolation. As root without isolation, refuse rather than run
+    submissions as root, unless allow_uid_only (a one-submission container such as Gradescope's): then
+    children run as a uid of their own. Any isolation short of bubblewrap is said on the terminal and
+    in every row of grades.json (GradingSetup.isolation)."""
     all_checks()  # refuses planted tests before anything else runs
+    root_user = os.geteuid() == 0
+    problems = hard_limit_problems(limits, budget, None, jobs)
+    if problems:  # read first: a budget above a hard limit would fail every student, or turn isolation off
+        raise UsageError("; ".join(problems))
     root = resolve_root(data_root)
     ensure_available(root)
     data_key = decode_subsets(root)  # once, here, before grading processes start side by side
-    root_user = os.geteuid() == 0
     isolate, why = isolation_works(sandbox_uid() if root_user else None)
+    jobs = max(1, jobs)
+    common = dict(accuracy_cache=accuracy_cache, data_key=data_key, jobs=jobs, threads=threads or threads_per_job(jobs),
+                  isolation_why=why)
     if not isolate and root_user and allow_uid_only:
         print(f"note: children run as an unprivileged uid of their own without namespaces ({why}; see THREAT_MODEL.md)",
               file=sys.stderr)
-        return GradingSetup(root, limits, budget, isolate=False, drop_uid=True, cache_dir=None, accuracy_cache=accuracy_cache,
-                            data_key=data_key)
+        # The cache folder is root's (mode 700): a child running as its own uid cannot reach it.
+        cache = cache_dir() / "accuracy" if accuracy_cache else None
+        return GradingSetup(root, limits, budget, isolate=False, drop_uid=True, cache_dir=cache, **common)
     if not isolate and root_user:
         raise UsageError(f"running as root, but children cannot be isolated here ({why}): submissions would run "
                          "as root. Install bubblewrap (apt-get install bubblewrap)")
@@ -105,8 +125,7 @@ def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Bud
         print(f"note: children run as this user without isolation ({why}; see THREAT_MODEL.md)", file=sys.stderr)
     # Only isolated children cannot reach our cache folder; otherwise results live in this batch only.
     cache = cache_dir() / "accuracy" if isolate and accuracy_cache else None
-    return GradingSetup(root, limits, budget, isolate=isolate, cache_dir=cache, accuracy_cache=accuracy_cache,
-                        data_key=data_key)
+    return GradingSetup(root, limits, budget, isolate=isolate, cache_dir=cache, **common)
 
 
 def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache, emit=None) -> StudentResult:
@@ -124,16 +143,18 @@ def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache,
 
     def graded(context: GradingContext) -> list[CheckResult]:
         emit("stage", stage="checks")
-        return run_graders(context, on_result=lambda c: emit("check", check=c.check, passed=c.passed, message=c.message))
+        return run_graders(context, on_result=lambda c: emit("check", check=c.check, passed=c.passed, message=c.message,
+                                                             fault=c.fault))
 
     if not job["modules"]:
         checks = graded(GradingContext(extraction, None, {}, probe_inputs, setup.data_root, cache, setup.budget,
-                                       data_key=setup.data_key, threads=setup.threads))
+                                       data_key=setup.data_key))
         return StudentResult(sub.student, checks, notes)
     emit("stage", stage="sandbox")
-    with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate, drop_uid=setup.drop_uid) as run:
+    with run_child(job, probe_inputs, limits=setup.limits, isolate=setup.isolate, drop_uid=setup.drop_uid,
+                   neighbours=setup.jobs) as run:
         checks = graded(GradingContext(extraction, run, read_report(run), probe_inputs, setup.data_root, cache,
-                                       setup.budget, data_key=setup.data_key, threads=setup.threads))
+                                       setup.budget, data_key=setup.data_key))
     more = []
     if run.reason:
         more.append(f"採点用の実行を打ち切りました: {run.reason}")

@@ -89,6 +89,11 @@ class Budget:
     """Wall-clock seconds of one submission's whole grading process (the reference takes 50 s)."""
     grade_memory_mb: int = 10240
     """Address space (RLIMIT_AS) of one submission's grading process (the reference peaks at 4.3 GB; torch maps 3.2 GB)."""
-    train_s: float = 240.0
-    """Seconds one accuracy run may take, projected from its first steps (VGG11's takes 20 s).
+    run_tflop: float = 10.0
+    """Most work one accuracy run may take, in TFLOP-equivalents (short_run.run_work: FLOPs plus 64 per
+    element written), counted before the run: the same verdict on every machine. The references' runs
+    need 0.27, 1.62 and 4.74."""
+    train_s: float = 480.0
+    """Wall-clock seconds one accuracy run may take before it counts as a fault of the machine (never the
+    student's: its work was within run_tflop). VGG11's run takes about 90 s on one thread.
     Figures: benchmarks/grading_budget.py."""

@@ -38,7 +38,7 @@ def _rows(graded: Path) -> list[dict]:
 
 
 def main(*, graded: Path, course_dir: Path, assignment: str = ASSIGNMENT) -> list[str]:
-    """Write every student's grades; returns the students written."""
+    """Write every graded student's grades; returns the students written (rows marked not graded are left out)."""
     rows = _rows(Path(graded))
     checks = {check: points for check, _, points in all_checks()}
     course_dir = Path(course_dir)
@@ -53,6 +53,8 @@ def main(*, graded: Path, course_dir: Path, assignment: str = ASSIGNMENT) -> lis
             gb.update_or_create_grade_cell(check, notebook_of(check), assignment, max_score=points, cell_type="code")
         written = []
         for row in rows:
+            if row.get("graded") is False:  # not graded (the grader's fault): no grade is better than a wrong one
+                continue
             student = row["student"]
             gb.update_or_create_student(student)
             gb.update_or_create_submission(assignment, student)

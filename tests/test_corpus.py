@@ -88,7 +88,7 @@ EXPECTED = {
     # class 3: unbounded work in the trusted processes
     "pathological-notebook": (7, "too many nested parentheses"),
     "compressed-weights-bomb": (0, "成果物を読めませんでした"),
-    "slow-pooling-chain": (4, "時間がかかりすぎるため打ち切りました"),
+    "slow-pooling-chain": (4, "採点用の学習の計算量が多すぎます"),
     # class 4: everything a submission supplies is written safely
     HOSTILE_ID: (0, "Net() を作れませんでした"),
     # class 5: links and names
@@ -157,7 +157,7 @@ def graded(corpus, tmp_path_factory, data_root, throwaway_checkout):
 def test_every_entry_is_graded_and_every_file_written(graded):
     results, out, _, _, _, _ = graded
     assert set(results) == set(EXPECTED)
-    assert all(r["complete"] or r["student"] == "slow-pooling-chain" for r in results.values())
+    assert all(r["complete"] and r["graded"] for r in results.values()), "a breach is the submission's, never a fault"
     for name in OUTPUTS:
         assert (out / name).stat().st_size > 0
     rows = (out / "grades.csv").read_text(encoding="utf-8").splitlines()

@@ -97,7 +97,9 @@ def test_score_equals_grade_total_and_results_follow_the_schema(student, gradesc
     assert "def test_" not in json.dumps(results) and "import pytest" not in json.dumps(results)
 
 
-def test_a_grader_that_cannot_start_still_writes_results(gradescope_root, examples):
+def test_a_grader_that_cannot_start_fails_visibly_without_a_score(gradescope_root, examples):
+    """A fault of the grader is never a score: results.json says why and carries neither a score nor
+    tests, which Gradescope shows as a failed autograder run (the schema's anyOf refuses it)."""
     shipped = gradescope_root / "source" / "data" / "grader-subsets" / "test-200-1.pt"
     shipped.rename(shipped.with_suffix(".away"))
     try:
@@ -105,5 +107,7 @@ def test_a_grader_that_cannot_start_still_writes_results(gradescope_root, exampl
     finally:
         shipped.with_suffix(".away").rename(shipped)
     assert done.returncode == 2
-    jsonschema.validate(results, SCHEMA)
-    assert results["score"] == 0 and "採点を実行できませんでした" in results["output"]
+    assert "score" not in results and "tests" not in results
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(results, SCHEMA)
+    assert "採点できませんでした" in results["output"] and "not graded" in results["output"]

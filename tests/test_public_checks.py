@@ -6,7 +6,7 @@ through the check cells of release/ by
 tests/agreement/run_public_checks.py, once as on a CPU runtime and once with CUDA reported available.
 For each check cell, OK must come exactly when every hidden check it stands for passes (the accuracy
 run aside: the notebooks say it happens at grading), and a failing cell must show the message of the
-first hidden check that fails. The accuracy runs are cut short with a tiny --train-s: they are not
+first hidden check that fails. The accuracy runs are refused with a work bound of zero: they are not
 compared, and the rest of the grade does not depend on them.
 """
 import json
@@ -16,7 +16,12 @@ import sys
 
 import pytest
 
+from autograder.batch import grade_all
+from autograder.collect import find_submissions
 from autograder.demo import MISTAKES as DEMO_MISTAKES
+from autograder.pipeline import prepare
+from autograder.report import write_grades
+from autograder.settings import Budget
 from autograder.public_checks import CHECK_CELLS
 
 from agreement.mistakes import MISTAKES, build_mistakes
@@ -45,11 +50,14 @@ def _verdicts(grades_json):
 
 @pytest.fixture(scope="module")
 def hidden(submitted, demo_graded, tmp_path_factory, data_root):
+    """The fixtures through the batch's own pipeline (grading processes, sandboxed children), with a work
+    bound of zero: the accuracy runs, which the check cells leave to grading, are refused before they
+    start. (The CLI would refuse such a set-up: its proof needs the references' full marks.)"""
     out = tmp_path_factory.mktemp("agreement-grades")
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submitted[0]), "--out", str(out),
-                           "--jobs", "2", "--train-s", "0.01", "--data-root", str(data_root)],
-                          cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
+    setup = prepare(data_root, budget=Budget(run_tflop=0.0), jobs=2)
+    results = grade_all(find_submissions(submitted[0]), setup, jobs=2)
+    assert all(r.graded for r in results), [r.fault for r in results if not r.graded]
+    write_grades(results, out)
     return {**_verdicts(demo_graded[0] / "grades" / "grades.json"), **_verdicts(out / "grades.json")}
 
 

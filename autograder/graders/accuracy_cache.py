@@ -39,7 +39,11 @@ class AccuracyCache:
 def load_folder(folder: Path | None) -> dict[str, float]:
     """Every valid entry of the cache folder (none when folder is None or missing)."""
     found = {}
-    for path in sorted(folder.glob("*.json")) if folder and folder.is_dir() else []:
+    try:
+        paths = sorted(folder.glob("*.json")) if folder and folder.is_dir() else []
+    except OSError:  # unreadable: the batch runs uncached
+        paths = []
+    for path in paths:
         try:
             accuracy = json.loads(path.read_text())["accuracy"]
         except (OSError, ValueError, KeyError, TypeError):

@@ -4,7 +4,8 @@ The grader re-initialises every weight with its own seed (in the order the graph
 trains with its own data order, so two models with the same canonical form reach the same accuracy,
 whatever their attribute names, module nesting, registration order or exported weights. The form keeps
 the op sequence, literal arguments, the data flow between ops, and each state tensor's kind, shape and
-dtype in order of first use. Reshapes (view, reshape, flatten) are kept as their input and output shapes
+dtype in order of first use, numbered across both modes so that the key says which state the eval
+forward shares with the train forward (two copies of a layer are not one layer). Reshapes (view, reshape, flatten) are kept as their input and output shapes
 at two batch sizes, so `torch.flatten(x, 1)`, `x.view(-1, 400)` and `x.reshape(x.size(0), -1)` agree
 where they compute the same, and a view that mixes the batch does not.
 """
@@ -60,7 +61,7 @@ def _inputs(node: Node) -> list:
     return [node.args[0]] if node.aten_name in RESHAPES else [node.args, node.kwargs]
 
 
-def _mode_form(model: GraphModel, mode: str) -> list:
+def _mode_form(model: GraphModel, mode: str, shared: dict[str, int]) -> list:
     nodes = model.graphs[mode]
     by_name = {n.name: n for n in nodes}
     live, todo = set(), [nodes[-1]]
@@ -82,7 +83,11 @@ def _mode_form(model: GraphModel, mode: str) -> list:
         if name not in index:  # a placeholder, at its first use
             holder = by_name[name]
             tensor = None if holder.kind == "USER_INPUT" else model.tensor(holder.target)
-            form.append(["input"] if tensor is None else ["state", holder.kind, list(tensor.shape), str(tensor.dtype)])
+            if tensor is None:
+                form.append(["input"])
+            else:  # numbered across both modes, in order of first use: which state eval shares with train
+                form.append(["state", holder.kind, list(tensor.shape), str(tensor.dtype),
+                             shared.setdefault(holder.target, len(shared))])
             index[name] = len(form) - 1
         return ["ref", index[name]]
 
@@ -116,9 +121,10 @@ def _mode_form(model: GraphModel, mode: str) -> list:
 
 def canonical_form(model: GraphModel) -> list:
     """The model's computation in both modes, as plain data (see the module docstring)."""
+    shared: dict[str, int] = {}
     try:
-        return [["static_batch", model.static_batch], ["train", _mode_form(model, "train")],
-                ["eval", _mode_form(model, "eval")]]
+        return [["static_batch", model.static_batch], ["train", _mode_form(model, "train", shared)],
+                ["eval", _mode_form(model, "eval", shared)]]
     finally:
         model.train()
 

@@ -1,6 +1,8 @@
 """Checks shared by the three model graders: measurements of the rebuilt graph, judged by public_checks/judge.py."""
 from __future__ import annotations
 
+import statistics
+
 from autograder.graders.context import GradingContext
 from autograder.graders.graph_model import parameter_count
 from autograder.graders.results import CheckFailed, expect
@@ -29,8 +31,14 @@ def check_running_stats(submission: GradingContext, name: str) -> None:
 
 
 def check_accuracy(submission: GradingContext, name: str) -> None:
+    """Seed 0's accuracy decides; near the threshold, the median of three seeds (short_run.MARGIN)."""
     cfg = RUNS[name]
-    acc = submission.accuracy(name)
+    runs = submission.accuracy(name)
+    acc = statistics.median(runs)
+    seeds = ""
+    if len(runs) > 1:
+        seeds = (f"基準に近かったため乱数の種を変えて {len(runs)} 回学習し、その中央値で判定しました "
+                 f"({', '.join(f'{a:.1f}%' for a in runs)})。")
     expect(acc >= cfg.threshold,
            f"採点用の短い学習 ({cfg.steps} ステップ) の後のテスト正解率が {acc:.1f}% で、基準 {cfg.threshold:.0f}% に届きません。"
-           "forward で層がつながっているか、出力が学習で変わるかを確かめましょう。")
+           f"{seeds}forward で層がつながっているか、出力が学習で変わるかを確かめましょう。")

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from autograder.extract import Extraction
+from autograder.faults import GraderFault, machine_fault
 from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
 from autograder.graders.results import CheckFailed
@@ -60,8 +61,6 @@ class GradingContext:
     """What the grader may spend on this submission."""
     data_key: str = ""
     """Fingerprint of the grader's subsets; the accuracy cache key uses it (else the data root's path)."""
-    threads: int = 1
-    """Torch threads of the accuracy runs (part of the cache key: the sums' order depends on it)."""
     _models: dict = field(default_factory=dict)
 
     @property
@@ -70,7 +69,8 @@ class GradingContext:
 
     # ------------------------------------------------------------------ why something is missing
     def why_missing(self, name: str, kind: str) -> str:
-        """A Japanese explanation of why name's artifact or result is not there."""
+        """A Japanese explanation of why name's artifact or result is not there. GraderFault instead when
+        the cause is the machine's (a thread that could not start, a full disk, a sandbox that failed)."""
         reasons = list(self.extraction.notes.get(name, []))
         if name not in self.extraction.chosen:
             reasons += [n for nb in self.extraction.notebooks for n in nb.notes][:3]
@@ -90,6 +90,11 @@ class GradingContext:
                 first = mod["errors"][0]
                 reasons.append(f"{module} のセル {first.get('cell')} でエラー: {_clip(first.get('error', ''), 200)}")
                 break
+        if self.run and self.run.fault:
+            raise GraderFault(self.run.fault)
+        fault = machine_fault(self.run.output if self.run else "")  # the messages themselves: plugin._message
+        if fault:  # the machine's, not the code's: the submission is graded again, never marked down
+            raise GraderFault(fault)
         if any(marker in " ".join(reasons) for marker in _MEMORY_MARKERS):
             reasons.append(f"メモリ上限 ({self.run.memory_mb if self.run else '?'} MB) を超えました。")
         return " ".join(reasons) or f"{name} の結果がありません。"
@@ -123,18 +128,19 @@ class GradingContext:
         model.train()
         return model
 
-    def accuracy(self, name: str) -> float:
-        """Test accuracy (%) of the grader's short seeded run of this model (CheckFailed when it cannot run).
+    def accuracy(self, name: str) -> list[float]:
+        """Test accuracies (%) of the grader's short seeded runs of this model: seed 0's, and two more seeds'
+        when it is near the threshold (short_run.MARGIN). CheckFailed when it cannot run.
 
-        Models that compute the same train identically on the same data, so the result is kept under a
+        Models that compute the same train identically on the same data, so each result is kept under a
         hash of the computation, the run settings, the training code and the data's content.
         """
         model = self.model(name)
         if self.data_root is None:
-            raise RuntimeError("no CIFAR-10 root was given to the graders")
+            raise GraderFault("no CIFAR-10 root was given to the graders")
         return cached_short_run(name, model, self.cache, data_root=self.data_root,
-                                data_key=self.data_key or str(self.data_root), threads=self.threads,
-                                budget_s=self.budget.train_s,
+                                data_key=self.data_key or str(self.data_root),
+                                budget_s=self.budget.train_s, max_work=self.budget.run_tflop * 1e12,
                                 artifacts=[self.out_dir / f"{name}.{suffix}" for suffix in ("graph.json", "weights.pt")])
 
     # ------------------------------------------------------------------ functions

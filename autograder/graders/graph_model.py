@@ -276,12 +276,25 @@ def load_model(graph_file: Path, weights_file: Path) -> GraphModel:
 
 def forward_flops(model: GraphModel) -> int:
     """FLOPs of one image's forward pass in the current mode, counted on meta tensors (nothing is computed)."""
+    return forward_work(model)[0]
+
+
+def forward_work(model: GraphModel) -> tuple[int, int]:
+    """(matmul and convolution FLOPs, elements written by all operations) of one image's forward pass in
+    the current mode, counted on meta tensors (nothing is computed)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    counter = FlopCounterMode(display=False)
+    batch = model.static_batch or 2
+    counter, record = FlopCounterMode(display=False), {}
     with counter, torch.no_grad():
-        model(torch.empty(model.static_batch or 2, 3, 32, 32, device="meta"))
-    return counter.get_total_flops() // (model.static_batch or 2)
+        model(torch.empty(batch, 3, 32, 32, device="meta"), record=record)
+
+    def elements(value) -> int:
+        if isinstance(value, torch.Tensor):
+            return value.numel()
+        return sum(map(elements, value)) if isinstance(value, (list, tuple)) else 0
+
+    return counter.get_total_flops() // batch, sum(map(elements, record.values())) // batch
 
 
 def live_nodes(nodes: list[Node]) -> set[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.faults import NOT_GRADED, fault_of, machine_fault
 from autograder.graders.context import GradingContext
 from autograder.graders.results import CheckFailed, CheckResult
 from autograder.settings import UsageError
@@ -17,17 +18,17 @@ from autograder.text import clean_text, exception_line
 GRADERS_DIR = Path(__file__).resolve().parent
 
 
-_MEMORY = ("can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory", "out of memory")
-
-
-def _message(excinfo) -> str:
-    exc = excinfo.value
+def _message(exc: BaseException) -> tuple[str, str]:
+    """(Japanese message, grader fault or ""): a CheckFailed or the grading process's own memory budget is
+    the student's, unless the message quotes an error of the machine (a child's thread that could not
+    start, a full disk); anything else that a check raised is the grader's (autograder/faults.py)."""
     if isinstance(exc, CheckFailed):
-        return clean_text(exc)
-    text = exception_line(exc)
-    if isinstance(exc, MemoryError) or any(m in text for m in _MEMORY):
-        return f"採点のメモリ上限を超えたため、この項目を確かめられませんでした ({text[:120]})"
-    return f"採点中にエラーが起きました ({text})"
+        fault = machine_fault(str(exc))
+        return (NOT_GRADED, fault) if fault else (clean_text(exc), "")
+    fault = fault_of(exc)
+    if fault:
+        return NOT_GRADED, clean_text(fault)
+    return f"採点のメモリ上限を超えたため、この項目を確かめられませんでした ({exception_line(exc)[:120]})", ""
 
 
 class GradingPlugin:
@@ -51,10 +52,12 @@ class GradingPlugin:
         check_id, title = marker.args
         points = float(marker.kwargs["points"])
         passed = report.passed and report.when == "call"
-        message = "OK" if passed else (_message(call.excinfo) if call.excinfo else "失敗しました")
+        message, fault = "OK", ""
+        if not passed:
+            message, fault = _message(call.excinfo.value) if call.excinfo else ("失敗しました", "")
         self._check_of[item.nodeid] = check_id
         if check_id not in self.results or not passed:
-            self.results[check_id] = CheckResult(check_id, title, points if passed else 0.0, points, passed, message)
+            self.results[check_id] = CheckResult(check_id, title, points if passed else 0.0, points, passed, message, fault)
 
     def pytest_runtest_logfinish(self, nodeid, location):
         if nodeid in self._check_of:

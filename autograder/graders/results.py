@@ -20,6 +20,10 @@ class CheckResult:
     """Whether the check passed."""
     message: str
     """Japanese explanation: what was expected and what was found (never the answer code)."""
+    fault: str = ""
+    """Why the check could not be judged through no fault of the student's (autograder/faults.py), in
+    English for the instructor; empty when it was judged. A check with a fault earns nothing and makes
+    the whole row "not graded"."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -39,6 +43,19 @@ class StudentResult:
     """False when the grading process was stopped (time, memory, crash) before every check ran."""
     usage: dict = field(default_factory=dict)
     """Peak memory of its grading process ("rss_mb", "vm_peak_mb"), for benchmarks; not written to grades."""
+    fault: str = ""
+    """Why this submission was not graded (the grader's or its machine's fault, never the student's), in
+    English for the instructor; empty when it was graded. A row with a fault has no points anywhere."""
+    isolation: str = ""
+    """How its student code was isolated (settings.isolation_mode): written to grades.json."""
+
+    def __post_init__(self):
+        if not self.fault:
+            self.fault = next((c.fault for c in self.checks if c.fault), "")
+
+    @property
+    def graded(self) -> bool:
+        return not self.fault
 
     @property
     def total(self) -> float:

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import torch
 
+from autograder.batch import open_cache
 from autograder.data import ensure_available, load_subset, resolve_root, subset_file
 from autograder.graders.short_run import TEST_PER_CLASS, TEST_SEED, TRAIN_PER_CLASS, TRAIN_SEED
+from autograder.pipeline import prepare
+from autograder.proof import require
 from autograder.settings import REPO
 
 HERE = Path(__file__).parent
@@ -39,9 +42,12 @@ def _entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False
 
 
 def main(*, out: Path, data_root: str | Path | None = None, repo: Path = REPO) -> Path:
-    """Write the bundle to out; returns out."""
+    """Prove this machine's set-up (the references full marks, the blank release zero: the bundle ships
+    neither, so the container cannot prove itself), then write the bundle to out; returns out."""
     root = resolve_root(data_root)
     ensure_available(root)
+    setup = prepare(root)
+    require(setup, cache=open_cache(setup))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:

@@ -17,7 +17,7 @@ from autograder.batch import grade_all
 from autograder.collect import submission_in
 from autograder.data import DataNotFound
 from autograder.files import write_atomic
-from autograder.graders.plugin import all_checks
+from autograder.faults import NOT_GRADED
 from autograder.graders.results import StudentResult
 from autograder.pipeline import prepare
 from autograder.settings import UsageError
@@ -35,15 +35,12 @@ def results_json(result: StudentResult, seconds: float) -> dict:
 
 
 def failure_json(reason: str, seconds: float) -> dict:
-    """When the grader itself cannot start: no score, every check listed as not graded, the reason."""
-    try:
-        checks = all_checks()
-    except UsageError:  # the graders themselves are refused: list none
-        checks = []
-    tests = [{"name": title, "number": check, "score": 0.0, "max_score": points, "status": "failed",
-              "output": "採点を実行できませんでした。", "visibility": "visible"} for check, title, points in checks]
-    return {"score": 0.0, "execution_time": round(seconds), "visibility": "visible", "stdout_visibility": "hidden",
-            "output": f"採点を実行できませんでした。担当の教員に連絡してください。({reason})", "tests": tests}
+    """When the submission could not be graded through no fault of its own (the grader cannot start, or
+    a fault of the grader or the container): no score and no tests, so Gradescope shows the run as failed
+    instead of a number, and the output says why."""
+    return {"execution_time": round(seconds), "visibility": "visible", "stdout_visibility": "hidden",
+            "output": f"{NOT_GRADED}\n担当の教員に連絡してください。(not graded: {reason})",
+            "extra_data": {"not_graded": reason}}
 
 
 def main(*, root: Path) -> int:
@@ -57,6 +54,15 @@ def main(*, root: Path) -> int:
         write_atomic(out, json.dumps(failure_json(str(exc), time.monotonic() - start), ensure_ascii=False))
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a fault of the grader: still a results.json that says so
+        reason = f"the grader failed: {type(exc).__name__}: {exc}"[:300]
+        write_atomic(out, json.dumps(failure_json(reason, time.monotonic() - start), ensure_ascii=False))
+        print(f"error: {reason}", file=sys.stderr)
+        return 2
+    if not result.graded:
+        write_atomic(out, json.dumps(failure_json(result.fault, time.monotonic() - start), ensure_ascii=False))
+        print(f"error: not graded: {result.fault}", file=sys.stderr)
+        return 1
     write_atomic(out, json.dumps(results_json(result, time.monotonic() - start), ensure_ascii=False, indent=1))
     print(f"graded: {result.total:g} / {result.max_total:g} -> {out}")
     return 0

@@ -21,10 +21,11 @@ def feedback_html(r: StudentResult) -> str:
         for c in r.checks)
     notes = "".join(f"<li>{escape(clean_text(n))}</li>" for n in r.notes)
     notes_html = f"<div class='note'><p>提出物についての注意</p><ul>{notes}</ul></div>" if notes else ""
+    total = f"{r.total:g} / {r.max_total:g} 点" if r.graded else "採点できませんでした (減点ではありません)"
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><title>採点結果 {escape(clean_text(r.student))}</title><style>{STYLE}</style></head>
 <body><h1>第1回 演習の採点結果</h1>
-<p>学生: <b>{escape(clean_text(r.student))}</b> / 合計: <b>{r.total:g} / {r.max_total:g} 点</b></p>
+<p>学生: <b>{escape(clean_text(r.student))}</b> / 合計: <b>{total}</b></p>
 {notes_html}
 <table><tr><th>確認項目</th><th>結果</th><th>点数</th><th>説明</th></tr>
 {rows}

@@ -18,6 +18,7 @@ def _png(fig) -> str:
 
 
 def _plots(results: list[StudentResult]) -> tuple[str, str]:
+    """Histogram and pass rates of the graded rows (a row that was not graded has no points to show)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,16 +45,18 @@ def _plots(results: list[StudentResult]) -> tuple[str, str]:
 
 
 def _row(r: StudentResult) -> str:
-    return (f"<tr><td>{escape(clean_text(r.student))}</td><td style='text-align:right'>{r.total:g} / {r.max_total:g}</td>"
+    total = f"{r.total:g} / {r.max_total:g}" if r.graded else "採点できず (not graded)"
+    return (f"<tr><td>{escape(clean_text(r.student))}</td><td style='text-align:right'>{total}</td>"
             f"<td>{escape(clean_text(' '.join(r.notes), 300))}</td></tr>")
 
 
 def write_report(results: list[StudentResult], out: Path) -> list[str]:
     """report.html; returns 'report.html: <student>' for each row that could not be written."""
     results = sorted(results, key=lambda r: r.student)
-    hist, bars = _plots(results)
+    graded = [r for r in results if r.graded]
+    hist, bars = _plots(graded)
     n = len(results)
-    mean = sum(r.total for r in results) / n if n else 0.0
+    mean = sum(r.total for r in graded) / len(graded) if graded else 0.0
     top = results[0].max_total if results else 0.0
     cells, unwritten = [], []
     for r in results:
@@ -67,7 +70,7 @@ def write_report(results: list[StudentResult], out: Path) -> list[str]:
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}td,th{{border:1px solid #ccc;padding:.3rem .5rem}}
 table{{border-collapse:collapse}}</style></head><body>
 <h1>採点レポート (第1回)</h1>
-<p>{n} 人 / 平均 {mean:.1f} 点 (満点 {top:g} 点)</p>
+<p>{n} 人 / 平均 {mean:.1f} 点 (満点 {top:g} 点){f" / 採点できなかった提出 {n - len(graded)} 件" if n > len(graded) else ""}</p>
 <h2>合計点の分布</h2><img alt="合計点のヒストグラム" src="data:image/png;base64,{hist}">
 <h2>確認項目ごとの合格率</h2><img alt="確認項目ごとの合格率" src="data:image/png;base64,{bars}">
 <h2>一覧</h2><table><tr><th>学生</th><th>合計</th><th>注意</th></tr>

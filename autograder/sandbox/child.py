@@ -228,6 +228,7 @@ def main():
     import torch
 
     torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
     namespaces = []
     for module in job["modules"]:
         ns, errors = run_module(module)

@@ -18,23 +18,31 @@ _CLONE_NEWNS = 0x00020000
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 
 
+UID_LOCKS = "/run/lock/cifar-exercise-kit-uids"
+"""Where grading processes running as root lock their sandbox uid: a fixed place on the machine (not the
+cache folder, which XDG_CACHE_HOME, sudo -E or HOME move), so every grader on it sees every lock."""
+NEIGHBOUR_TASKS = 96
+"""Threads and processes set aside, without a uid of the child's own, for each grading process side by
+side and its child (torch threads, bubblewrap, the child's own max_processes come on top)."""
+
 _CLAIMED: list[tuple[int, int]] = []  # (uid, fd of its held lock)
 
 
 def sandbox_uid(drop: bool = True) -> int | None:
     """This process's own unprivileged uid for its children, or None when it does not switch users.
 
-    The first call locks the first free uid of SANDBOX_UID_BASE..+999 (an flock on a file in the
-    grader's private cache folder) for the rest of this process's life, so that two batches graded
-    at the same time never share a uid, and so never see or kill each other's children.
+    The first call locks the first free uid of SANDBOX_UID_BASE..+999 (an flock on a file in UID_LOCKS,
+    one folder for the whole machine whatever the cache folder or user settings) for the rest of this
+    process's life, so that two graders running at the same time never share a uid, and so never see
+    or kill each other's children.
     """
     if not drop or os.geteuid() != 0:
         return None
     if not _CLAIMED:
-        from autograder.data import cache_dir
-
-        folder = cache_dir() / "sandbox-uids"
+        folder = Path(UID_LOCKS)
         folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink() or folder.stat().st_uid != 0:
+            raise RuntimeError(f"{folder} is not root's own folder: refusing to take sandbox uids from it")
         os.chmod(folder, 0o700)
         for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 1000):
             fd = os.open(folder / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
@@ -56,6 +64,47 @@ def become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def tasks_of_uid(uid: int) -> int:
+    """Threads (tasks) of uid's live processes: what RLIMIT_NPROC counts, threads included."""
+    total = 0
+    for pid in pids_of_uid(uid):
+        try:
+            total += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue
+    return total
+
+
+def nproc_limit(limits: Limits, uid: int | None, neighbours: int = 1) -> int:
+    """RLIMIT_NPROC for a child. With a uid of its own the count starts from nothing: max_processes. As
+    the grader's own user, the count is shared with everything that user runs (RLIMIT_NPROC counts
+    threads too): what runs now, plus room for `neighbours` grading processes and their children
+    starting threads meanwhile, so a busy many-core machine never starves an honest child."""
+    if uid is not None:
+        return limits.max_processes
+    return limits.max_processes + tasks_of_uid(os.getuid()) + neighbours * (NEIGHBOUR_TASKS + limits.max_processes)
+
+
+def hard_limit_problems(limits: Limits, budget, uid: int | None, jobs: int) -> list[str]:
+    """Why this user's hard limits cannot hold the grader's budgets (empty: they can). Root may raise its
+    own hard limits; anyone else gets one line per limit, saying what to change."""
+    if os.geteuid() == 0:
+        return []
+    problems = []
+    needs = [(resource.RLIMIT_AS, "address space (ulimit -v)", max(limits.memory_mb, budget.grade_memory_mb) * 2**20,
+              f"--memory-mb {limits.memory_mb} and --grade-memory-mb {budget.grade_memory_mb}"),
+             (resource.RLIMIT_NPROC, "processes and threads (ulimit -u)", nproc_limit(limits, uid, jobs),
+              f"--max-processes {limits.max_processes} with --jobs {jobs}"),
+             (resource.RLIMIT_FSIZE, "file size (ulimit -f)", limits.file_mb * 2**20, f"--file-mb {limits.file_mb}")]
+    for which, what, need, settings in needs:
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY and hard < need:
+            unit = 2**20 if which != resource.RLIMIT_NPROC else 1
+            problems.append(f"the hard limit on {what} is {hard // unit}, below the {need // unit} that {settings} "
+                            "need: raise it, or lower those settings")
+    return problems
 
 
 def pids_of_uid(uid: int) -> list[int]:
@@ -94,11 +143,10 @@ def bind_privately(binds) -> None:
         check(libc.mount(source.encode(), target.encode(), None, _MS_BIND | _MS_REC, None), f"binding {source}")
 
 
-def preexec(limits: Limits, uid: int | None, binds=()):
+def preexec(limits: Limits, uid: int | None, binds=(), neighbours: int = 1):
     """The function run in the forked child just before exec: as root, the binds of the sandbox's view
-    (isolate.staged) and the drop to uid; then the rlimits."""
-    # Without a user of its own, RLIMIT_NPROC counts all of our user's processes: add what already runs.
-    nproc = limits.max_processes + (0 if uid is not None else len(pids_of_uid(os.getuid())))
+    (isolate.staged) and the drop to uid; then the rlimits (nproc_limit for RLIMIT_NPROC)."""
+    nproc = nproc_limit(limits, uid, neighbours)
     caps = {
         resource.RLIMIT_AS: limits.memory_mb * 2**20,
         resource.RLIMIT_NPROC: nproc,

@@ -44,6 +44,8 @@ class ChildRun:
     """Processes that were still alive afterwards and got killed."""
     memory_mb: int = 0
     """The memory cap it ran under, for messages."""
+    fault: str = ""
+    """Why the run says nothing of the submission (autograder/faults.py): the system killed the child."""
 
 
 class _OutputCap(threading.Thread):
@@ -90,31 +92,33 @@ def _workdir(job: dict, probe_inputs: dict, uid: int | None):
 
 
 @contextlib.contextmanager
-def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = True, drop_uid: bool = False):
+def run_child(job: dict, probe_inputs: dict, *, limits: Limits, isolate: bool = True, drop_uid: bool = False,
+              neighbours: int = 1):
     """Run child.py on job in a fresh directory; yields the ChildRun, removes the directory afterwards.
 
     With isolate: inside bubblewrap (see isolate.py), as a sandbox uid of its own when we are root.
     With drop_uid alone: as that uid, without namespaces (root in a one-submission container).
+    neighbours: grading processes side by side (limits.nproc_limit), when children share our uid.
     """
     uid = sandbox_uid(isolate or drop_uid)
     with _workdir(job, probe_inputs, uid) as workdir, staged(workdir, uid if isolate else None) as view:
-        yield _run(workdir, limits, isolate, uid, view)
+        yield _run(workdir, limits, isolate, uid, view, neighbours)
 
 
-def _start(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view) -> subprocess.Popen:
+def _start(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view, neighbours: int) -> subprocess.Popen:
     common = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                   start_new_session=True, close_fds=True)
     if not isolate:
         env = {**SANDBOX_ENV, "HOME": str(workdir), "TMPDIR": str(workdir)}
         return subprocess.Popen([sys.executable, "-I", "child.py"], cwd=workdir, env=env,
-                                preexec_fn=preexec(limits, uid), **common)
+                                preexec_fn=preexec(limits, uid, neighbours=neighbours), **common)
     return subprocess.Popen(sandbox_command([python_in_sandbox(), "-I", "child.py"], view), cwd="/",
-                            env={"PATH": "/usr/bin:/bin"}, preexec_fn=preexec(limits, uid, view.binds), **common)
+                            env={"PATH": "/usr/bin:/bin"}, preexec_fn=preexec(limits, uid, view.binds, neighbours), **common)
 
 
-def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view) -> ChildRun:
+def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view, neighbours: int) -> ChildRun:
     start = time.monotonic()
-    proc = _start(workdir, limits, isolate, uid, view)
+    proc = _start(workdir, limits, isolate, uid, view, neighbours)
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
     reason = None
@@ -134,11 +138,14 @@ def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view) ->
     reader.join(timeout=5)
     if reader.exceeded:
         reason = f"出力が多すぎます (上限 {limits.output_kb} KB)"
-    elif reason is None and returncode not in (0, None):
+    fault = ""
+    if reason is None and returncode == -signal.SIGKILL:  # not our time-out nor our output cap: the system's OOM killer
+        fault = "the operating system killed the sandboxed child (SIGKILL; out of memory?): lower --jobs"
+    if reason is None and returncode not in (0, None):
         if returncode < 0:
             name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
             reason = f"プログラムが異常終了しました ({name})"
         else:
             reason = f"プログラムが終了コード {returncode} で止まりました"
     output = bytes(reader.head).decode("utf-8", errors="replace")
-    return ChildRun(workdir, returncode, reason, output, seconds, leftovers, limits.memory_mb)
+    return ChildRun(workdir, returncode, reason, output, seconds, leftovers, limits.memory_mb, fault)

@@ -466,11 +466,12 @@ class _Bomb:
 
 
 def slow_pooling_chain(d):
-    """A forward that costs no FLOPs by the counter's measure and seconds per step: pooling on padded maps."""
+    """A forward that costs no FLOPs by the counter's measure and seconds per step: pooling on padded maps.
+    The elements it writes count as work (short_run.run_work): refused before the run, on every machine."""
     one(d, "01_tutorial", lambda nb: nb["cells"].append(code_cell("""
 class Net(Net):
     def forward(self, x):
-        if self.training:  # slow only where the grader trains: about 2 s a step, projected far over the budget
+        if self.training:  # slow only where the grader trains: about 2 s a step, far over the work budget
             y = F.pad(x, (100, 100, 100, 100))
             for _ in range(40):
                 y = F.max_pool2d(y, 3, stride=1, padding=1)
