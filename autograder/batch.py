@@ -143,7 +143,7 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
         code = proc.wait(timeout=setup.budget.grade_timeout_s)
     except subprocess.TimeoutExpired:
         # The student's own code is bounded by the child's time limit and the grader's runs by their
-        # work (short_run.MAX_RUN_FLOPS): running out of wall clock means a slow or busy machine.
+        # work (Budget.run_tflop): running out of wall clock means a slow or busy machine.
         code = None
         why = f"{STAGES.get(heard.stage, '採点')}が時間上限 ({setup.budget.grade_timeout_s:g} 秒) を超えました"
         fault = (f"grading took longer than --grade-timeout-s ({setup.budget.grade_timeout_s:g} s) on this machine: "

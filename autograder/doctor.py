@@ -16,7 +16,7 @@ from pathlib import Path
 from autograder.batch import default_jobs, open_cache
 from autograder.data import cache_dir, layout, resolve_root
 from autograder.pipeline import prepare
-from autograder.proof import _torch_build, prove
+from autograder.proof import prove, torch_build
 from autograder.settings import Budget, Limits, usable_cores
 
 
@@ -38,7 +38,7 @@ def main(*, data_root=None, jobs: int | None = None, threads: int | None = None,
     print(f"cores         {usable_cores()} usable (affinity mask), {os.cpu_count()} on the machine")
     print(f"memory        {memory} MB physical; ulimit -v {_limit(resource.RLIMIT_AS)}, -u {_limit(resource.RLIMIT_NPROC)}")
     print(f"python        {sys.version.split()[0]} at {sys.executable}")
-    print(f"torch         {_torch_build()}")
+    print(f"torch         {torch_build()}")
     root = resolve_root(data_root)
     print(f"data          {root} ({layout(root) or 'not found'})")
     print(f"cache folder  {cache_dir()}")

@@ -102,7 +102,7 @@ def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Bud
     in every row of grades.json (GradingSetup.isolation)."""
     all_checks()  # refuses planted tests before anything else runs
     root_user = os.geteuid() == 0
-    problems = hard_limit_problems(limits, budget, None, jobs)
+    problems = hard_limit_problems(limits, budget, jobs)
     if problems:  # read first: a budget above a hard limit would fail every student, or turn isolation off
         raise UsageError("; ".join(problems))
     root = resolve_root(data_root)

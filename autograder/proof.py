@@ -55,7 +55,8 @@ def examples(course_dir: Path = REPO) -> list[Submission]:
     return found
 
 
-def _torch_build() -> str:
+def torch_build() -> str:
+    """The torch and torchvision build and the CPU kernels torch chose, in one line."""
     import torch
 
     try:
@@ -81,7 +82,7 @@ def fingerprint(setup: GradingSetup, course_dir: Path = REPO) -> str:
     # grading process is alone with its submission; the process limit is read per child).
     settings = {**asdict(setup), "data_root": None, "cache_dir": None, "jobs": None, "limits": asdict(setup.limits),
                 "budget": asdict(setup.budget)}
-    digest.update(json.dumps([sys.version, _torch_build(), os.geteuid(), settings], sort_keys=True, default=str).encode())
+    digest.update(json.dumps([sys.version, torch_build(), os.geteuid(), settings], sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
@@ -112,7 +113,7 @@ def prove(setup: GradingSetup, *, cache=None, reuse: bool = True, course_dir: Pa
     problems = tuple(_problems(reference, True) + _problems(blank, False))
     if not problems:
         try:
-            write_atomic(_proof_file(fp), json.dumps({"setup": setup.isolation, "torch": _torch_build()}))
+            write_atomic(_proof_file(fp), json.dumps({"setup": setup.isolation, "torch": torch_build()}))
         except OSError as exc:  # costs only the time of proving again next time
             print(f"note: the proof could not be remembered ({exc.strerror}); the next batch proves again", file=sys.stderr)
     return Proof(fp, problems, cached=False)

@@ -61,7 +61,7 @@ def test_hard_limits_below_the_budgets_are_refused_with_what_to_change(monkeypat
     low = {sandbox_limits.resource.RLIMIT_AS: 4096 * 2**20, sandbox_limits.resource.RLIMIT_NPROC: 60}
     monkeypatch.setattr(sandbox_limits.os, "geteuid", lambda: 1000)
     monkeypatch.setattr(sandbox_limits.resource, "getrlimit", lambda which: (low[which], low[which]) if which in low else real(which))
-    problems = hard_limit_problems(Limits(), Budget(), None, jobs=3)
+    problems = hard_limit_problems(Limits(), Budget(), jobs=3)
     assert len(problems) == 2
     assert "ulimit -v" in problems[0] and "4096" in problems[0] and "--grade-memory-mb 10240" in problems[0]
     assert "ulimit -u" in problems[1] and "--jobs 3" in problems[1]

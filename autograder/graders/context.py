@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from autograder.extract import Extraction
-from autograder.faults import GraderFault, machine_fault
+from autograder.faults import MEMORY_MARKERS, GraderFault, machine_fault
 from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.graph_model import GraphError, GraphModel, forward_flops, load_model, load_tensors
 from autograder.graders.results import CheckFailed
@@ -22,7 +22,7 @@ from autograder.text import clean_text
 MAX_FORWARD_FLOPS = 2_000_000_000
 """Per-image forward FLOPs above which the grader refuses to train a model (VGG11 needs about 0.6 G)."""
 
-_MEMORY_MARKERS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+_MEMORY_MARKERS = ("MemoryError", *MEMORY_MARKERS)
 
 
 def artifact(out_dir: Path | None, filename: str, max_mb: int = 1024) -> Path | None:

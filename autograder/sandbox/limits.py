@@ -87,7 +87,7 @@ def nproc_limit(limits: Limits, uid: int | None, neighbours: int = 1) -> int:
     return limits.max_processes + tasks_of_uid(os.getuid()) + neighbours * (NEIGHBOUR_TASKS + limits.max_processes)
 
 
-def hard_limit_problems(limits: Limits, budget, uid: int | None, jobs: int) -> list[str]:
+def hard_limit_problems(limits: Limits, budget, jobs: int) -> list[str]:
     """Why this user's hard limits cannot hold the grader's budgets (empty: they can). Root may raise its
     own hard limits; anyone else gets one line per limit, saying what to change."""
     if os.geteuid() == 0:
@@ -95,7 +95,7 @@ def hard_limit_problems(limits: Limits, budget, uid: int | None, jobs: int) -> l
     problems = []
     needs = [(resource.RLIMIT_AS, "address space (ulimit -v)", max(limits.memory_mb, budget.grade_memory_mb) * 2**20,
               f"--memory-mb {limits.memory_mb} and --grade-memory-mb {budget.grade_memory_mb}"),
-             (resource.RLIMIT_NPROC, "processes and threads (ulimit -u)", nproc_limit(limits, uid, jobs),
+             (resource.RLIMIT_NPROC, "processes and threads (ulimit -u)", nproc_limit(limits, None, jobs),
               f"--max-processes {limits.max_processes} with --jobs {jobs}"),
              (resource.RLIMIT_FSIZE, "file size (ulimit -f)", limits.file_mb * 2**20, f"--file-mb {limits.file_mb}")]
     for which, what, need, settings in needs:
