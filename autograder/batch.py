@@ -9,6 +9,7 @@ ends with its submission.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,7 +25,8 @@ from autograder.graders.accuracy_cache import AccuracyCache, load_folder, save_e
 from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.pipeline import GradingSetup
-from autograder.settings import GRADING_MALLOC, REPO, threads_per_job, usable_cores
+from autograder.sandbox.isolate import SMALL_TMPFS_MB
+from autograder.settings import GRADING_MALLOC, REPO, Limits, UsageError, threads_per_job, usable_cores
 from autograder.text import clean_text, exception_line
 
 MAX_CHANNEL_BYTES = 4 * 2**20
@@ -32,6 +34,60 @@ MAX_CHANNEL_BYTES = 4 * 2**20
 _STATS = ("rss_mb", "vm_peak_mb", "child_rss_mb", "threads")
 """What a grading process may say of itself (StudentResult.usage)."""
 STAGES = {"extract": "ノートブックの読み取り", "sandbox": "提出コードの実行", "checks": "採点"}
+
+
+class Interrupted(UsageError):
+    """SIGINT or SIGTERM stopped the batch before anybody was graded."""
+
+
+class Interrupt:
+    """Ctrl-C or SIGTERM during a batch (see interruptible): which signal, and the grading processes to kill."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.signum = 0
+        self.live: set[int] = set()
+
+    def reset(self) -> None:
+        self.event.clear()
+        self.signum = 0
+
+    def stop(self, signum: int) -> None:
+        """Runs in the signal handler: no lock is taken (the main thread may be anywhere)."""
+        self.signum = self.signum or signum
+        self.event.set()
+        for pid in list(self.live):
+            _kill_group(pid)
+
+    @property
+    def fault(self) -> str:
+        name = signal.Signals(self.signum).name if self.signum else "stopped"
+        return f"the batch was interrupted ({name}) before this submission finished: run the same command again to resume"
+
+
+INTERRUPT = Interrupt()
+
+
+@contextlib.contextmanager
+def interruptible():
+    """While the block runs, SIGINT (Ctrl-C) and SIGTERM stop the batch at once: every running grading
+    process is killed (its sandboxed child dies with it), nothing new starts, and grade_all returns with
+    those rows not graded, so the caller can write what finished. A second signal does the same again:
+    nothing is left orphaned. Main thread only."""
+    INTERRUPT.reset()
+    previous = {s: signal.signal(s, lambda signum, frame: INTERRUPT.stop(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield INTERRUPT
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the process and anything it left behind
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @dataclass
@@ -130,6 +186,9 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
     job = {"student": sub.student, "notebooks": [str(p) for p in sub.notebooks], "notes": list(sub.notes),
            "setup": setup.to_json(), "cache": known}
     proc = _start()
+    INTERRUPT.live.add(proc.pid)
+    if INTERRUPT.event.is_set():  # the signal came while it started
+        _kill_group(proc.pid)
     heard = _Heard()
     listener = threading.Thread(target=_listen, args=(proc.stdout, heard, cache, lock), daemon=True)
     listener.start()
@@ -148,13 +207,13 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
         why = f"{STAGES.get(heard.stage, '採点')}が時間上限 ({setup.budget.grade_timeout_s:g} 秒) を超えました"
         fault = (f"grading took longer than --grade-timeout-s ({setup.budget.grade_timeout_s:g} s) on this machine: "
                  "lower --jobs or raise the time-out")
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the process and anything it left behind
-    except (ProcessLookupError, PermissionError):
-        pass
+    _kill_group(proc.pid)
+    INTERRUPT.live.discard(proc.pid)  # before the wait: until reaped, the pid cannot be anybody else's
     proc.wait()
     listener.join(timeout=30)
-    if why is None and not heard.done:
+    if not heard.done and INTERRUPT.event.is_set():
+        why, fault = "採点が途中で中断されました", INTERRUPT.fault
+    elif why is None and not heard.done:
         why, fault = _why_unfinished(heard, code, setup)
     return _result(sub, heard, why, fault, setup.isolation)
 
@@ -199,8 +258,11 @@ def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progres
                            f"a grading process could not start ({line})", setup.isolation)
 
     def one(sub: Submission) -> StudentResult:
-        result = attempt(sub, setup)
-        if result.fault:  # the grader's or the machine's: once more, with one thread, before saying "not graded"
+        if INTERRUPT.event.is_set():  # not started: not graded, and graded when the batch is run again
+            result = _result(sub, _Heard(), "採点が途中で中断されました", INTERRUPT.fault, setup.isolation)
+        else:
+            result = attempt(sub, setup)
+        if result.fault and not INTERRUPT.event.is_set():  # the grader's or the machine's: once more, with one thread, before saying "not graded"
             result = attempt(sub, replace(setup, threads=1))
         if progress:
             with lock:
@@ -211,9 +273,9 @@ def grade_all(subs: list[Submission], setup: GradingSetup, *, jobs: int, progres
         return list(pool.map(one, subs))
 
 
-JOB_MEMORY = 2 * 2**30
+JOB_MEMORY = 2 * 2**30 + (Limits().disk_mb + sum(SMALL_TMPFS_MB.values())) * 2**20
 """Memory to set aside for each grading process side by side: its own peak and its child's (each about
-1 GB, at different times; benchmarks/class_batch.py prints both)."""
+1 GB, at different times; benchmarks/class_batch.py prints both), plus the child's tmpfs at their caps."""
 
 
 def default_jobs() -> int:

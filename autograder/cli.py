@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -39,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="train every model afresh instead of reusing results for identical artifacts")
     p.add_argument("--shard", type=Shard.parse, default=None, metavar="K/N",
                    help="grade only task K of N of an array job (a stable share of the students); see merge")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every student again, even those OUT/journal.jsonl has from an earlier run "
+                        "of the same submissions in the same set-up")
     _add_limits(p)
 
     p = sub.add_parser("merge", help="merge the shard folders of an array job into one batch's files")
@@ -97,11 +101,18 @@ def _report_not_graded(results) -> int:
 def _run(args) -> int:
     if args.verb == "grade":
         from autograder import grade
+        from autograder.batch import INTERRUPT
 
         results, unwritten = grade.main(submitted=args.submitted, out=args.out, data_root=args.data_root, jobs=args.jobs,
                                         limits=_limits(args), budget=_limits(args, Budget), show_progress=True,
                                         accuracy_cache=not args.no_accuracy_cache, shard=args.shard,
-                                        threads=args.threads)
+                                        threads=args.threads, regrade=args.regrade)
+        if INTERRUPT.signum:
+            name = signal.Signals(INTERRUPT.signum).name
+            print(f"error: interrupted ({name}): {sum(r.graded for r in results)} of {len(results)} students graded "
+                  f"-> {args.out}; run the same command again to grade the rest", file=sys.stderr)
+            _report_unwritten(unwritten)
+            return 128 + INTERRUPT.signum
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
         return _report_not_graded(results) or _report_unwritten(unwritten)
     elif args.verb == "merge":

@@ -35,12 +35,14 @@ student's, since the budget is the same on every machine."""
 _FAULT_ERRNOS = {errno.EAGAIN: 0, errno.ENOSPC: 1, errno.EDQUOT: 1}
 
 
-def machine_fault(text: str) -> str | None:
+def machine_fault(text: str, own_disk: bool = False) -> str | None:
     """The grader-side cause named in a child's error text or output, or None when it names none.
+    own_disk: everything the child could write was its own capped tmpfs (run_child.ChildRun.own_disk),
+    so a full disk in its text is its own doing.
 
     A submission can print these words itself; all it gains is a row that says "not graded", which the
     instructor sees and regrades, never points (THREAT_MODEL.md)."""
-    for pattern, cause in _SIGNATURES:
+    for pattern, cause in _SIGNATURES[:1] + _SIGNATURES[2:] if own_disk else _SIGNATURES:
         if pattern.search(text or ""):
             return cause
     return None

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.graders.results import CheckResult, StudentResult
-from autograder.report import write_feedback, write_grades, write_report
+from autograder.graders.results import StudentResult
+from autograder.report import write_all
 from autograder.settings import UsageError
 
 SHARD_FILE = "shard.json"
@@ -19,9 +19,7 @@ SHARD_FILE = "shard.json"
 
 def _read(folder: Path) -> tuple[dict, list[StudentResult]]:
     marker = json.loads((folder / SHARD_FILE).read_text(encoding="utf-8"))
-    results = [StudentResult(g["student"], [CheckResult(**c) for c in g["checks"]], list(g["notes"]), g["complete"],
-                             fault=g.get("fault", ""), isolation=g.get("isolation", ""))
-               for g in json.loads((folder / "grades.json").read_text(encoding="utf-8"))]
+    results = [StudentResult.from_dict(g) for g in json.loads((folder / "grades.json").read_text(encoding="utf-8"))]
     return marker, results
 
 
@@ -49,5 +47,5 @@ def main(*, shards: list[Path], out: Path) -> tuple[list[StudentResult], list[st
     if missing:
         problems.append(f"missing or failed shards: {', '.join(missing)}")
     Path(out).mkdir(parents=True, exist_ok=True)
-    problems += write_grades(results, out) + write_feedback(results, out) + write_report(results, out)
+    problems += write_all(results, out)
     return results, problems

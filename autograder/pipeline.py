@@ -19,6 +19,7 @@ from autograder.public_checks import function_probes
 from autograder.graders.accuracy_cache import AccuracyCache
 from autograder.graders.context import GradingContext, read_report
 from autograder.graders.plugin import all_checks, run_graders
+from autograder.graders.probe_seed import instructor_key, probe_seed
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.graders.short_run import decode_subsets
 from autograder.sandbox import run_child
@@ -68,6 +69,9 @@ class GradingSetup:
     """Grading processes side by side (their children share the process limit where they share a uid)."""
     isolation_why: str = ""
     """Why children are not inside bubblewrap, when they are not."""
+    probe_key: str = ""
+    """The instructor's secret (hex) that seeds each submission's probe inputs (graders/probe_seed.py);
+    never handed to a child. Empty: a fresh random seed for every submission."""
 
     @property
     def isolation(self) -> str:
@@ -90,7 +94,7 @@ class GradingSetup:
                    data_key=data["data_key"], threads=data["threads"], jobs=data["jobs"],
                    isolation_why=data["isolation_why"],
                    cache_dir=Path(data["cache_dir"]) if data["cache_dir"] else None,
-                   accuracy_cache=data["accuracy_cache"])
+                   accuracy_cache=data["accuracy_cache"], probe_key=data["probe_key"])
 
 
 def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Budget = Budget(),
@@ -111,7 +115,7 @@ def prepare(data_root: str | Path | None, limits: Limits = Limits(), budget: Bud
     isolate, why = isolation_works(sandbox_uid() if root_user else None)
     jobs = max(1, jobs)
     common = dict(accuracy_cache=accuracy_cache, data_key=data_key, jobs=jobs, threads=threads or threads_per_job(jobs),
-                  isolation_why=why)
+                  isolation_why=why, probe_key=instructor_key(cache_dir()))
     if not isolate and root_user and allow_uid_only:
         print(f"note: children run as an unprivileged uid of their own without namespaces ({why}; see THREAT_MODEL.md)",
               file=sys.stderr)
@@ -134,7 +138,7 @@ def grade_submission(sub: Submission, setup: GradingSetup, cache: AccuracyCache,
     emit("stage", stage="extract")
     extraction = extract(sub)
     job = build_job(extraction)
-    probe_inputs = function_probes.make_inputs()
+    probe_inputs = function_probes.make_inputs(probe_seed(setup.probe_key, sub.student))  # secret: see probe_seed
     notes = list(sub.notes) + [note for nb in extraction.notebooks for note in nb.notes]
     notes += [note for name in extraction.chosen for note in extraction.notes[name]]  # which copy was graded
     if not sub.notebooks:

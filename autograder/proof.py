@@ -79,8 +79,9 @@ def fingerprint(setup: GradingSetup, course_dir: Path = REPO) -> str:
             digest.update(str(path.relative_to(REPO if path.is_relative_to(REPO) else course_dir)).encode())
             digest.update(path.read_bytes())
     # Not the path of the data (its content is data_key) nor of the cache, nor the number of jobs (each
-    # grading process is alone with its submission; the process limit is read per child).
-    settings = {**asdict(setup), "data_root": None, "cache_dir": None, "jobs": None, "limits": asdict(setup.limits),
+    # grading process is alone with its submission; the process limit is read per child), nor the probe
+    # key (right functions pass on any probe data).
+    settings = {**asdict(setup), "data_root": None, "cache_dir": None, "jobs": None, "probe_key": None, "limits": asdict(setup.limits),
                 "budget": asdict(setup.budget)}
     digest.update(json.dumps([sys.version, torch_build(), os.geteuid(), settings], sort_keys=True, default=str).encode())
     return digest.hexdigest()
@@ -104,12 +105,14 @@ def _proof_file(fp: str) -> Path:
 def prove(setup: GradingSetup, *, cache=None, reuse: bool = True, course_dir: Path = REPO) -> Proof:
     """Grade the references and the blank release with setup (cache: the batch's AccuracyCache, which
     their runs fill). With reuse, a passing proof of the same fingerprint is taken instead."""
-    from autograder.batch import grade_all
+    from autograder.batch import INTERRUPT, Interrupted, grade_all
 
     fp = fingerprint(setup, course_dir)
     if reuse and _proof_file(fp).is_file():
         return Proof(fp, (), cached=True)
     reference, blank = grade_all(examples(course_dir), setup, jobs=min(setup.jobs, 2), cache=cache)
+    if INTERRUPT.event.is_set():
+        raise Interrupted("interrupted while proving the set-up: nobody was graded")
     problems = tuple(_problems(reference, True) + _problems(blank, False))
     if not problems:
         try:

@@ -75,6 +75,10 @@ class Limits:
     """stdout + stderr bytes the child may print before it is killed."""
     file_mb: int = 1024
     """Largest file the child may write (RLIMIT_FSIZE); VGG11's weights take about 113 MB."""
+    disk_mb: int = 512
+    """Bytes the child may write in all. Isolated, its /sandbox is a tmpfs of this size (and /tmp, /var/tmp,
+    /run, /dev/shm small ones of their own: sandbox.isolate.SMALL_TMPFS_MB); everywhere, the grader
+    receives at most this much of its artifacts. Memory to set aside per job: batch.JOB_MEMORY."""
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,10 @@ EXPECTED = {
     # class 1: state that carries learning into the run
     "fitted-classifier-in-buffer": (8, "重み以外の使い方で出力に効いています"),
     "fitted-classifier-in-parameter": (6, "重み以外の使い方で出力に効いています"),
+    "fitted-classifier-in-a-list": (8, "重み以外の使い方で出力に効いています"),
     "fitted-classifier-as-constant": (8, "重み以外の使い方で出力に効いています"),
     "fitted-classifier-in-literals": (8, "数値を直接書いた演算が多すぎます"),
+    "eval-reads-an-untrained-copy": (4, "評価 (eval) のときだけ使われ"),
     "unused-parameter-pads-count": (5, "あなたのモデル 30,730"),
     # class 2: vacuous passes
     "linear-only-vgg11": (5, "畳み込み層が 8 つ必要ですが、0 つでした"),
@@ -99,10 +101,12 @@ EXPECTED = {
     "duplicate-id": (7, "同じ学生 ID「duplicate-id」の提出が複数あります"),
     "duplicate-id#2": (7, "同じ学生 ID「duplicate-id」の提出が複数あります"),
     # class 6: what a child sees and keeps
+    "fill-the-disk": (0, "書き込める容量 (上限 512 MB) を使い切った"),
     "leave-files-behind": (1, None),
     "snoop-on-other-children": (1, "cpu でした"),
     # class 7: values from the child
     "fake-device-type": (0, "戻り値"),
+    "constant-function-answers": (1, "一致しません"),
 }
 NO_OWN_WORK = "no-notebook"
 # entry -> the honest entry it was built from; it must never score above it
@@ -118,13 +122,15 @@ BASELINE = {
                                 "huge-allocation", "huge-output", "import-reference-solutions", HOSTILE_ID,
                                 "symlink-to-reference", "symlinked-student-folder", "hardlink-notebook",
                                 "fifo-notebook")},
-    **{e: "baseline-reference-01" for e in ("os-exit-during-import", "background-process", "pathological-notebook",
-                                            "slow-pooling-chain", "duplicate-id", "duplicate-id#2")},
+    **{e: "baseline-reference-01" for e in ("os-exit-during-import", "eval-reads-an-untrained-copy", "background-process", "pathological-notebook",
+                                            "slow-pooling-chain", "duplicate-id", "duplicate-id#2", "fill-the-disk")},
     **{e: "baseline-vgg11-cannot-learn" for e in ("fitted-classifier-in-buffer", "fitted-classifier-in-parameter",
+                                                  "fitted-classifier-in-a-list",
                                                   "fitted-classifier-as-constant", "fitted-classifier-in-literals")},
     "unused-parameter-pads-count": "linear-only-vgg11",
     "compressed-weights-bomb": "baseline-reference-04",
-    **{e: "baseline-get-device-cpu-only" for e in ("leave-files-behind", "snoop-on-other-children", "fake-device-type")},
+    **{e: "baseline-get-device-cpu-only" for e in ("leave-files-behind", "snoop-on-other-children", "fake-device-type",
+                                                          "constant-function-answers")},
 }
 OUTPUTS = ("grades.csv", "grades.json", "report.html")
 

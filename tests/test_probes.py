@@ -83,3 +83,35 @@ def test_returned_values_are_judged_by_their_real_type(tmp_path):
     with pytest.raises(Exception):
         load_tensors(tmp_path / "numpy.pt", 16)
     assert isinstance(plain([torch.tensor(2.0), torch.zeros(3), torch.device("cpu")])[1], Unknown)
+
+
+def _constant(returned_for, p):
+    """What functions that return the answers for probe data p (and set its trained weights) hand back."""
+    w, b, loss = probes.train_cases(p)["both"]
+    return {"train_one_epoch": (loss, {"train_one_epoch.weight": w, "train_one_epoch.bias": b}),
+            "evaluate": (probes.evaluate_cases(p)["both"], {}), "fit": (probes.fit_cases(p)["moved"], {})}[returned_for]
+
+
+@pytest.mark.parametrize("name", ["train_one_epoch", "evaluate", "fit"])
+def test_constants_for_the_public_probes_fail_on_secret_ones(name):
+    from autograder.graders.probe_seed import probe_seed
+    from autograder.public_checks.function_checks import function_problems
+
+    public = probes.make_inputs()
+    returned, saved = _constant(name, public)
+    assert not any(function_problems(name, returned, saved, public).values()), "the public check says OK"
+    secret = probes.make_inputs(probe_seed("ab" * 32, "student-1"))
+    problems = function_problems(name, returned, saved, secret)
+    assert all(problems.values()), problems
+    right, right_saved = _constant(name, secret)
+    assert not any(function_problems(name, right, right_saved, secret).values()), "right answers pass on any data"
+
+
+def test_probe_seeds_are_keyed_and_stable(tmp_path):
+    from autograder.graders.probe_seed import instructor_key, probe_seed
+
+    key = instructor_key(tmp_path)
+    assert instructor_key(tmp_path) == key and (tmp_path / "probe-key").stat().st_mode & 0o777 == 0o600
+    assert probe_seed(key, "a") == probe_seed(key, "a") != probe_seed(key, "b")
+    assert probe_seed(key, "a") != probe_seed(instructor_key(tmp_path / "other"), "a")
+    assert probe_seed(key, "a") != 0

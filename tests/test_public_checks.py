@@ -11,6 +11,7 @@ compared, and the rest of the grade does not depend on them.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -76,6 +77,11 @@ def public(submitted, tmp_path_factory):
             "cuda": _public(submitted, folder / "cuda.json", "--cuda-available")}
 
 
+def _shape(message: str) -> str:
+    """A message with every number replaced by '#'."""
+    return re.sub(r"-?\d+(?:\.\d+)?", "#", message)
+
+
 def expected_verdict(checks: dict, cell: str) -> tuple[bool, str]:
     """(all hidden checks of the cell passed, message of the first one that failed)."""
     failed = [checks[c] for c in CHECK_CELLS[cell][2] if not checks[c]["passed"]]
@@ -89,8 +95,8 @@ def test_check_cells_agree_with_hidden_checks(fixture, hidden, public):
     for cell, (passed, message) in public["cpu"][fixture].items():
         ok, hidden_message = expected_verdict(hidden[fixture], cell)
         assert passed == ok, f"{fixture} {cell}: public {'OK' if passed else message!r}, hidden {hidden_message!r}"
-        if not ok:
-            assert message and message in hidden_message, f"{fixture} {cell}: {message!r} vs hidden {hidden_message!r}"
+        if not ok:  # the same message; numbers may differ: the hidden probe data is secret (probe_seed.py)
+            assert message and _shape(message) in _shape(hidden_message), f"{fixture} {cell}: {message!r} vs hidden {hidden_message!r}"
         compared += 1
     assert compared >= 1, f"{fixture}: no check cell ran"
 

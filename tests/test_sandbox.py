@@ -182,3 +182,64 @@ def test_mount_table_and_process_list_hide_the_grader(tmp_path):
         {"cell": 5, "code": "assert len(cmdlines) <= 3, cmdlines"}]}], "models": {}, "functions": {}}
     _, report = run_job(job)
     assert report["finished"] and module_errors(report) == ""
+
+
+@needs_isolation
+def test_every_writable_place_is_size_capped_and_filling_it_fails_only_the_child():
+    """Writing until full fails the child's own writes; the host's disk does not move, and the child
+    still reports (a full disk inside its own caps is its own doing: own_disk)."""
+    fill = """
+        import os
+        filled = {}
+        for d in ('/sandbox', '/tmp', '/var/tmp', '/run', '/dev/shm', '/dev'):
+            written = 0
+            try:
+                with open(d + '/fill', 'wb') as f:
+                    for _ in range(4096):  # 4 GB if nothing stops it
+                        f.write(bytes(2**20))
+                        written += 2**20
+            except OSError as exc:
+                filled[d] = (written // 2**20, exc.errno)
+            try:
+                os.remove(d + '/fill')
+            except OSError:
+                pass
+        """
+    job = {"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(fill)},
+                                                         {"cell": 2, "code": "raise RuntimeError(repr(filled))"}]}],
+           "models": {}, "functions": {}}
+    free_before = shutil.disk_usage(tempfile.gettempdir()).free
+    result, report = run_job(job, disk_mb=256, file_mb=8192)
+    filled = eval(module_errors(report).split("RuntimeError: ", 1)[1])  # noqa: S307 - our own repr of ints
+    assert report["finished"] and result.own_disk
+    assert set(filled) == {"/sandbox", "/tmp", "/var/tmp", "/run", "/dev/shm", "/dev"}, filled
+    assert filled["/sandbox"][0] <= 256 and all(mb <= 64 for d, (mb, _) in filled.items() if d != "/sandbox"), filled
+    assert abs(shutil.disk_usage(tempfile.gettempdir()).free - free_before) < 128 * 2**20
+
+
+def test_the_grader_receives_at_most_disk_mb_of_artifacts():
+    """Artifacts reach the grader through a stream it caps, whatever the child writes into it."""
+    flood = """
+        import os
+        with open('out/report.json', 'wb') as f:
+            f.write(b'{}' + b' ' * 2**20)
+        for _ in range(64):
+            os.write(int(os.environ['ARTIFACT_FD']), b'ART1' + (11).to_bytes(2, 'big') + b'report.json'
+                     + (2**20 + 2).to_bytes(8, 'big') + b'{}' + b' ' * 2**20)
+        """
+    result, _ = run_job({"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(flood)}]}],
+                         "models": {}, "functions": {}}, disk_mb=16)
+    assert result.reason == "書き出したデータが多すぎます (上限 16 MB)"
+
+
+def test_a_broken_artifact_stream_is_the_childs_failure_and_writes_nothing_outside_out(tmp_path):
+    code = f"""
+        import os
+        fd = int(os.environ['ARTIFACT_FD'])
+        os.write(fd, b'ART1' + (20).to_bytes(2, 'big') + b'../../../escaped.txt' + (1).to_bytes(8, 'big') + b'x')
+        """
+    with run_child({"modules": [{"name": "t.ipynb", "snippets": [{"cell": 1, "code": textwrap.dedent(code)}]}],
+                    "models": {}, "functions": {}}, {}, limits=Limits(), isolate=ISOLATED) as result:
+        assert result.reason == "採点用の出力の形式が壊れています"
+        assert sorted(p.name for p in (result.workdir / "out").iterdir()) in ([], ["report.json"])
+        assert not list(result.workdir.parent.glob("escaped.txt"))

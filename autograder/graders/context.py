@@ -92,7 +92,7 @@ class GradingContext:
                 break
         if self.run and self.run.fault:
             raise GraderFault(self.run.fault)
-        fault = machine_fault(self.run.output if self.run else "")  # the messages themselves: plugin._message
+        fault = machine_fault(self.run.output, self.run.own_disk) if self.run else None  # messages: plugin._message
         if fault:  # the machine's, not the code's: the submission is graded again, never marked down
             raise GraderFault(fault)
         if any(marker in " ".join(reasons) for marker in _MEMORY_MARKERS):

@@ -18,12 +18,13 @@ from autograder.text import clean_text, exception_line
 GRADERS_DIR = Path(__file__).resolve().parent
 
 
-def _message(exc: BaseException) -> tuple[str, str]:
+def _message(exc: BaseException, own_disk: bool) -> tuple[str, str]:
     """(Japanese message, grader fault or ""): a CheckFailed or the grading process's own memory budget is
     the student's, unless the message quotes an error of the machine (a child's thread that could not
-    start, a full disk); anything else that a check raised is the grader's (autograder/faults.py)."""
+    start, a full disk that was not the child's own: own_disk); anything else that a check raised is the
+    grader's (autograder/faults.py)."""
     if isinstance(exc, CheckFailed):
-        fault = machine_fault(str(exc))
+        fault = machine_fault(str(exc), own_disk)
         return (NOT_GRADED, fault) if fault else (clean_text(exc), "")
     fault = fault_of(exc)
     if fault:
@@ -54,7 +55,8 @@ class GradingPlugin:
         passed = report.passed and report.when == "call"
         message, fault = "OK", ""
         if not passed:
-            message, fault = _message(call.excinfo.value) if call.excinfo else ("失敗しました", "")
+            own_disk = bool(self.context.run and self.context.run.own_disk)
+            message, fault = _message(call.excinfo.value, own_disk) if call.excinfo else ("失敗しました", "")
         self._check_of[item.nodeid] = check_id
         if check_id not in self.results or not passed:
             self.results[check_id] = CheckResult(check_id, title, points if passed else 0.0, points, passed, message, fault)

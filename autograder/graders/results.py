@@ -53,6 +53,17 @@ class StudentResult:
         if not self.fault:
             self.fault = next((c.fault for c in self.checks if c.fault), "")
 
+    def to_dict(self) -> dict:
+        """Everything but usage (a measurement of the machine, not of the submission)."""
+        return {"student": self.student, "checks": [c.to_dict() for c in self.checks], "notes": list(self.notes),
+                "complete": self.complete, "fault": self.fault, "isolation": self.isolation}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StudentResult:
+        """The inverse of to_dict; also reads grades.json's objects (extra keys are ignored)."""
+        return cls(data["student"], [CheckResult(**c) for c in data["checks"]], list(data["notes"]),
+                   data["complete"], fault=data.get("fault", ""), isolation=data.get("isolation", ""))
+
     @property
     def graded(self) -> bool:
         return not self.fault

@@ -12,6 +12,9 @@ import torch.nn.functional as F
 
 PROBE_CLASSES = 4
 PROBE_BATCH = 8
+EVAL_BATCHES, EVAL_BATCH = 8, 250
+"""evaluate's probe: 2,000 images whose labels follow the probe model up to a noise drawn with the seed,
+so its accuracy can be anywhere from about 40 to 95 % in steps of 0.05: no constant can guess it."""
 TRAIN_LR = 0.5
 FIT_EPOCHS = 2
 FIT_LR, FIT_MOMENTUM = 0.001, 0.9  # fixed by the notebook's fit()
@@ -24,6 +27,15 @@ CASES = {(True, True): "both", (False, True): "inputs", (True, False): "labels",
 def _batches(gen, count):
     xs = [torch.randn(PROBE_BATCH, 3, 4, 4, generator=gen) for _ in range(count)]  # (8, 3, 4, 4) each
     ys = [torch.randint(0, PROBE_CLASSES, (PROBE_BATCH,), generator=gen) for _ in range(count)]  # (8,)
+    return xs, ys
+
+
+def _taught_batches(gen, w, b):
+    """Images labelled by the model (w, b) plus logit noise of a scale drawn with the seed."""
+    noise = 0.3 + 2.7 * torch.rand((), generator=gen)
+    xs = [torch.randn(EVAL_BATCH, 3, 4, 4, generator=gen) for _ in range(EVAL_BATCHES)]  # (250, 3, 4, 4) each
+    ys = [(F.linear(x.flatten(1), w, b) + noise * torch.randn(EVAL_BATCH, PROBE_CLASSES, generator=gen)).argmax(1)
+          for x in xs]  # (250,) each
     return xs, ys
 
 
@@ -43,9 +55,9 @@ def make_inputs(seed=0):
     p["train_x_scrambled"], p["train_y_scrambled"] = _scrambled(p["train_x"], p["train_y"])
     p["train_w"], p["train_b"] = _linear(gen)
     for _ in range(100):  # evaluation data whose four cases give four different accuracies
-        p["eval_x"], p["eval_y"] = _batches(gen, 4)
-        p["eval_x_scrambled"], p["eval_y_scrambled"] = _scrambled(p["eval_x"], p["eval_y"])
         p["eval_w"], p["eval_b"] = _linear(gen)
+        p["eval_x"], p["eval_y"] = _taught_batches(gen, p["eval_w"], p["eval_b"])
+        p["eval_x_scrambled"], p["eval_y_scrambled"] = _scrambled(p["eval_x"], p["eval_y"])
         if len({round(v, 6) for v in evaluate_cases(p).values()}) == 4:
             break
     else:

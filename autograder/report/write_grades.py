@@ -51,8 +51,11 @@ def write_grades(results: list[StudentResult], out: Path) -> list[str]:
             objects.append(json.dumps(obj, ensure_ascii=False, indent=1).encode("utf-8").decode("utf-8"))
         except Exception:  # noqa: BLE001
             unwritten.append(f"grades.json: {clean_text(r.student)}")
-    write_atomic(out / "grades.csv", buf.getvalue() + "".join(rows))
-    write_atomic(out / "grades.json", "[\n" + ",\n".join(objects) + "\n]\n")
+    for name, text in (("grades.csv", buf.getvalue() + "".join(rows)), ("grades.json", "[\n" + ",\n".join(objects) + "\n]\n")):
+        try:
+            write_atomic(out / name, text)
+        except OSError as exc:  # a full or read-only --out: named, and the other file is still tried
+            unwritten.append(f"{name}: {exc.strerror or exc}")
     return unwritten
 
 

@@ -1,10 +1,13 @@
 """The child's view of the machine: an allow-list built by bubblewrap (bwrap), for root and ordinary users alike.
 
 The child sees the operating system read-only (/usr and its /bin, /lib links, /etc), the venv
-read-only at /venv, its own working directory at /sandbox, and a fresh /tmp, /dev (with /dev/shm)
-and /proc of its own. Nothing else exists for it: not the kit, not other students' folders, not
-anything made after it started. It has its own user, PID, IPC, UTS, cgroup and network namespaces
-(no network at all), no capabilities, and it dies with its parent.
+read-only at /venv, a read-only /dev, and /proc of its own. Everything it can write is a tmpfs of a
+fixed size, counted in the memory set aside for it: /sandbox (Limits.disk_mb; its inputs are bound
+into it read-only), and /tmp, /var/tmp, /run and /dev/shm (SMALL_TMPFS_MB each). Filling them fails
+only its own writes; nothing it writes reaches the host's disk except the artifacts it streams to the
+grader (run_child), which receives at most Limits.disk_mb. Nothing else exists for it: not the kit,
+not other students' folders, not anything made after it started. It has its own user, PID, IPC, UTS,
+cgroup and network namespaces (no network at all), no capabilities, and it dies with its parent.
 
 As root, the grader first drops to a sandbox uid of its own (61000 + k) and runs bwrap as that uid;
 as an ordinary user, bwrap runs as that user. Either way bwrap uses an unprivileged user namespace.
@@ -23,6 +26,10 @@ from pathlib import Path
 
 SANDBOX_DIR = "/sandbox"
 VENV_DIR = "/venv"
+SMALL_TMPFS_MB = {"/tmp": 64, "/var/tmp": 8, "/run": 8, "/dev/shm": 8}
+"""The child's other writable places and their sizes (MB); /sandbox has Limits.disk_mb."""
+ARTIFACT_FD_ENV = "ARTIFACT_FD"
+"""The environment variable that tells the child harness which file descriptor streams its artifacts."""
 SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "HOME": SANDBOX_DIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
 
@@ -81,16 +88,24 @@ def staged(workdir: Path, uid: int | None):
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def sandbox_command(argv: list[str], view: View) -> list[str]:
-    """bwrap ... -- argv, for the folders of view."""
+def sandbox_command(argv: list[str], view: View, *, disk_mb: int, inputs: dict[str, str] | None = None,
+                    artifact_fd: int | None = None) -> list[str]:
+    """bwrap ... -- argv, for the folders of view. inputs: {name in /sandbox: its path under view.work},
+    bound read-only into a /sandbox tmpfs of disk_mb; artifact_fd (inherited) is named to the child in
+    its environment."""
     cmd = [bwrap() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--hostname", "sandbox", *_system_view(),
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run",
-           "--ro-bind", str(view.venv), VENV_DIR, "--bind", str(view.work), SANDBOX_DIR]
+           "--hostname", "sandbox", *_system_view(), "--proc", "/proc", "--dev", "/dev"]
+    for place, mb in SMALL_TMPFS_MB.items():
+        cmd += ["--size", str(mb * 2**20), "--tmpfs", place]
+    cmd += ["--remount-ro", "/dev", "--ro-bind", str(view.venv), VENV_DIR,
+            "--size", str(disk_mb * 2**20), "--tmpfs", SANDBOX_DIR]
+    for name, path in (inputs or {}).items():
+        cmd += ["--ro-bind", str(view.work / path), f"{SANDBOX_DIR}/{name}"]
     if view.base:
         cmd += ["--ro-bind", str(view.base), sys.base_prefix]
     cmd += ["--chdir", SANDBOX_DIR, "--clearenv"]
-    for key, value in SANDBOX_ENV.items():
+    env = {**SANDBOX_ENV, **({ARTIFACT_FD_ENV: str(artifact_fd)} if artifact_fd is not None else {})}
+    for key, value in env.items():
         cmd += ["--setenv", key, value]
     return [*cmd, "--", *argv]
 
@@ -108,7 +123,8 @@ def isolation_works(uid: int | None) -> tuple[bool, str]:
         if uid is not None:
             os.chown(tmp, uid, uid)
         try:
-            done = subprocess.run(sandbox_command([python_in_sandbox(), "-I", "-c", "import torch"], view),
+            done = subprocess.run(sandbox_command([python_in_sandbox(), "-I", "-c", "import torch"], view,
+                                                  disk_mb=Limits().disk_mb),
                                   capture_output=True, timeout=180, preexec_fn=preexec(Limits(), uid, view.binds))
         except (OSError, subprocess.SubprocessError) as exc:
             return False, f"bwrap could not start ({type(exc).__name__})"

@@ -14,6 +14,7 @@ from autograder.settings import Limits
 SANDBOX_UID_BASE = 61000
 """Children run as uid/gid SANDBOX_UID_BASE + k, one k per grading process, when the grader runs as root."""
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS = 0x00020000
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
 
@@ -164,7 +165,10 @@ def preexec(limits: Limits, uid: int | None, binds=(), neighbours: int = 1):
             drop()
         for which, value in caps.items():
             resource.setrlimit(which, (value, value))
+        # Last (a change of uid clears it): the child dies with its grading process, killed or not.
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, not in the forked child
     return apply
 
 

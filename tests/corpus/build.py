@@ -410,6 +410,14 @@ def fitted_classifier_in_parameter(d):
                   "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), self.prior_w.t()) + self.prior_b")
 
 
+def fitted_classifier_in_a_list(d):
+    """The buffers reach the output only inside list arguments (torch.cat([...])), never directly."""
+    _fitted_vgg11(d, "        self.register_buffer('prior_w', torch.tensor(W))\n"
+                     "        self.register_buffer('prior_b', torch.tensor(B))",
+                  "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), torch.cat([self.prior_w], 0).t())"
+                  " + torch.cat([self.prior_b, self.prior_b])[:10]")
+
+
 def fitted_classifier_as_constant(d):
     """Module-level tensors that the forward reads: torch.export lifts them into the graph as constants."""
     _fitted_vgg11(d, "        pass", "torch.mm(F.adaptive_avg_pool2d(x, 4).flatten(1), PRIOR_W.t()) + PRIOR_B",
@@ -427,6 +435,29 @@ def fitted_classifier_in_literals(d):
             "        hint = torch.stack([" + ", ".join(f"({t})" for t in terms) + "], 1)\n"
             "        return super().forward(x) * 0.0 + hint * 10.0")
     one(d, "04_vgg11", lambda nb: nb["cells"].append(code_cell(code)))
+
+
+def eval_reads_an_untrained_copy(d):
+    """Train-mode forward through the layers, eval-mode forward through buffer copies of them that training
+    never updates: its run would score about 10 %, and its result must never reach an honest classmate."""
+    one(d, "01_tutorial", lambda nb: nb["cells"].append(code_cell("""
+class Net(Net):
+    def __init__(self):
+        super().__init__()
+        for name, p in list(self.named_parameters()):
+            self.register_buffer("copy_" + name.replace(".", "_"), p.detach().clone())
+
+    def forward(self, x):
+        if self.training:
+            return super().forward(x)
+        c = lambda name: getattr(self, "copy_" + name)
+        x = self.pool(F.relu(F.conv2d(x, c("conv1_weight"), c("conv1_bias"))))
+        x = self.pool(F.relu(F.conv2d(x, c("conv2_weight"), c("conv2_bias"))))
+        x = torch.flatten(x, 1)
+        x = F.relu(F.linear(x, c("fc1_weight"), c("fc1_bias")))
+        x = F.relu(F.linear(x, c("fc2_weight"), c("fc2_bias")))
+        return F.linear(x, c("fc3_weight"), c("fc3_bias"))
+""")))
 
 
 def unused_parameter_pads_count(d):
@@ -524,6 +555,25 @@ def duplicate_id(d):
 
 # ------------------------------------------------------------------ class 6: what a child sees and keeps
 
+def fill_the_disk(d):
+    """Net() writes until every writable place is full, and keeps it full: its own tmpfs caps stop it,
+    so only its own artifacts fail; classmates graded beside it (--jobs 2) lose nothing."""
+    one(d, "01_tutorial", lambda nb: nb["cells"].append(code_cell("""
+import os
+
+class Net(Net):
+    def __init__(self):
+        super().__init__()
+        for place in ("/sandbox", "/tmp", "/var/tmp", "/run", "/dev/shm", "/dev", os.path.expanduser("~")):
+            try:
+                with open(os.path.join(place, "filler"), "ab") as f:
+                    for _ in range(2048):
+                        f.write(bytes(2**20))
+            except OSError:
+                pass
+""")))
+
+
 def leave_files_behind(d):
     write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, """
 class _Leave:
@@ -577,6 +627,33 @@ def get_device():
 """))
 
 
+def constant_function_answers(d):
+    """02's functions return what the public probes (seed 0, the check cells' data) expect, without
+    training or evaluating: OK in the notebook, nothing in the hidden checks, whose probe data is secret."""
+    import torch
+
+    from autograder.public_checks import function_probes as probes
+
+    p = probes.make_inputs()
+    w, b, loss = probes.train_cases(p)["both"]
+    code = f"""
+W, B = {w.tolist()!r}, {b.tolist()!r}
+
+def train_one_epoch(net, loader, criterion, optimizer, device):
+    with torch.no_grad():
+        net[1].weight.copy_(torch.tensor(W))
+        net[1].bias.copy_(torch.tensor(B))
+    return {loss!r}
+
+def evaluate(net, loader, device):
+    return {probes.evaluate_cases(p)["both"]!r}
+
+def fit(net, trainloader, testloader, device, epochs):
+    return {probes.fit_cases(p)["moved"]!r}
+"""
+    write(d, "02_gpu.ipynb", only("02_gpu", IMPORTS, "def get_device():\n    return torch.device('cpu')", code))
+
+
 PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
     not_json, truncated_json, nbformat_3, empty_notebook, cells_reordered, cells_duplicated, cells_deleted,
     cell_type_changed, stripped_metadata, ids_removed, markdown_in_code_cell, syntax_error_in_one_cell,
@@ -586,11 +663,11 @@ PROBLEMS = {f.__name__.replace("_", "-"): f for f in [
     background_process, fork_bomb, infinite_loop, huge_allocation, huge_output,
     baseline_tiny_wrong_net, baseline_reference_01, baseline_reference_04, baseline_vgg11_cannot_learn,
     baseline_get_device_cpu_only, linear_only_vgg11,
-    fitted_classifier_in_buffer, fitted_classifier_in_parameter, fitted_classifier_as_constant,
-    fitted_classifier_in_literals, unused_parameter_pads_count,
+    fitted_classifier_in_buffer, fitted_classifier_in_parameter, fitted_classifier_in_a_list, fitted_classifier_as_constant,
+    fitted_classifier_in_literals, eval_reads_an_untrained_copy, unused_parameter_pads_count,
     pathological_notebook, compressed_weights_bomb, slow_pooling_chain,
     hostile_names_and_messages, symlink_to_reference, symlinked_student_folder, hardlink_notebook, fifo_notebook,
-    duplicate_id, leave_files_behind, snoop_on_other_children, fake_device_type,
+    duplicate_id, fill_the_disk, leave_files_behind, snoop_on_other_children, fake_device_type, constant_function_answers,
 ]}
 
 
