@@ -26,6 +26,7 @@ from autograder.graders.plugin import all_checks
 from autograder.graders.results import CheckResult, StudentResult
 from autograder.pipeline import GradingSetup
 from autograder.sandbox.isolate import SMALL_TMPFS_MB
+from autograder.sandbox.limits import kill_group
 from autograder.settings import GRADING_MALLOC, REPO, Limits, UsageError, threads_per_job, usable_cores
 from autograder.text import clean_text, exception_line
 
@@ -57,7 +58,7 @@ class Interrupt:
         self.signum = self.signum or signum
         self.event.set()
         for pid in list(self.live):
-            _kill_group(pid)
+            kill_group(pid)
 
     @property
     def fault(self) -> str:
@@ -81,13 +82,6 @@ def interruptible():
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)  # the process and anything it left behind
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @dataclass
@@ -188,7 +182,7 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
     proc = _start()
     INTERRUPT.live.add(proc.pid)
     if INTERRUPT.event.is_set():  # the signal came while it started
-        _kill_group(proc.pid)
+        kill_group(proc.pid)
     heard = _Heard()
     listener = threading.Thread(target=_listen, args=(proc.stdout, heard, cache, lock), daemon=True)
     listener.start()
@@ -207,7 +201,7 @@ def grade_one(sub: Submission, setup: GradingSetup, cache: AccuracyCache, lock: 
         why = f"{STAGES.get(heard.stage, '採点')}が時間上限 ({setup.budget.grade_timeout_s:g} 秒) を超えました"
         fault = (f"grading took longer than --grade-timeout-s ({setup.budget.grade_timeout_s:g} s) on this machine: "
                  "lower --jobs or raise the time-out")
-    _kill_group(proc.pid)
+    kill_group(proc.pid)
     INTERRUPT.live.discard(proc.pid)  # before the wait: until reaped, the pid cannot be anybody else's
     proc.wait()
     listener.join(timeout=30)

@@ -61,3 +61,15 @@ def demo_graded(tmp_path_factory, data_root):
     results, unwritten = demo.main(out=out, data_root=data_root)
     assert unwritten == []
     return out, results
+
+
+def processes_with(marker: bytes) -> list[str]:
+    """Pids of the running processes whose command line contains marker."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found

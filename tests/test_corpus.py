@@ -26,6 +26,7 @@ from autograder.sandbox.limits import sandbox_uid
 from autograder.settings import REPO, Limits
 from autograder.text import clean_text
 
+from conftest import processes_with
 from corpus.build import HOSTILE_NAME, build
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata,
@@ -209,14 +210,7 @@ def test_submitted_files_and_the_kit_are_untouched(graded, corpus, throwaway_che
 
 
 def test_nothing_outlives_the_batch(graded):
-    lingering = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if b"corpus-lingering-process" in cmdline.read_bytes():
-                lingering.append(cmdline.parent.name)
-        except OSError:
-            pass
-    assert not lingering
+    assert not processes_with(b"corpus-lingering-process")
 
 
 def test_the_batch_finishes_within_its_bound(graded):

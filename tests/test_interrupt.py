@@ -17,6 +17,7 @@ import pytest
 from autograder.report.journal import JOURNAL
 from autograder.settings import REPO
 
+from conftest import processes_with
 from corpus.build import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
@@ -56,17 +57,6 @@ def entries(out: Path) -> int:
         return 0
 
 
-def grading_processes() -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if b"autograder.grading_process" in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass
-    return found
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(submitted, tmp_path_factory, data_root):
     out = tmp_path_factory.mktemp("uninterrupted")
@@ -88,7 +78,7 @@ def test_ctrl_c_keeps_the_finished_students_and_a_rerun_resumes(submitted, unint
     assert time.monotonic() - stopped < 30, "the running grading process was not stopped at once"
     assert proc.returncode == 128 + signal.SIGINT, stderr[-2000:]
     assert "interrupted (SIGINT): 1 of 3" in stderr and "Traceback" not in stderr
-    assert grading_processes() == [], "a grading process outlived the interrupted batch"
+    assert processes_with(b"autograder.grading_process") == [], "a grading process outlived the interrupted batch"
     rows = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert rows[1] == uninterrupted["grades.csv"].decode().splitlines()[1], "the finished student keeps its grade"
     assert all(",,,," in row for row in rows[2:]), "the rest are not graded, never zero"

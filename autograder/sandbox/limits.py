@@ -172,6 +172,14 @@ def preexec(limits: Limits, uid: int | None, binds=(), neighbours: int = 1):
     return apply
 
 
+def kill_group(pgid: int) -> None:
+    """SIGKILL a process group that may already be gone (a child's, a grading process's)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _orphans_of(pid: int) -> list[int]:
     """Children of pid outside pid's own process group: sandbox children and daemons re-parented to us."""
     own_group = os.getpgid(0)

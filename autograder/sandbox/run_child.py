@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from autograder.sandbox.isolate import ARTIFACT_FD_ENV, SANDBOX_ENV, python_in_sandbox, sandbox_command, staged
-from autograder.sandbox.limits import kill_leftovers, preexec, sandbox_uid
+from autograder.sandbox.limits import kill_group, kill_leftovers, preexec, sandbox_uid
 from autograder.settings import Limits
 
 HARNESS = Path(__file__).with_name("child.py")
@@ -66,14 +66,7 @@ class _OutputCap(threading.Thread):
                 self.head += chunk[: 8192 - len(self.head)]
             if self.total > self.cap and not self.exceeded:
                 self.exceeded = True
-                _kill_group(self.proc.pid)
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+                kill_group(self.proc.pid)
 
 
 INPUTS = ("child.py", "function_probes.py", "job.json", "probe_inputs.pt")
@@ -201,7 +194,7 @@ def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view, ne
         raise
     finally:
         os.close(wfd)  # the child holds the only writing end: end of stream when it and its own are gone
-    artifacts = _Artifacts(rfd, workdir / "out", limits.disk_mb * 2**20, lambda: _kill_group(proc.pid))
+    artifacts = _Artifacts(rfd, workdir / "out", limits.disk_mb * 2**20, lambda: kill_group(proc.pid))
     artifacts.start()
     reader = _OutputCap(proc, limits.output_kb * 1024)
     reader.start()
@@ -209,7 +202,7 @@ def _run(workdir: Path, limits: Limits, isolate: bool, uid: int | None, view, ne
     try:
         returncode = proc.wait(timeout=limits.timeout_s)
     except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
+        kill_group(proc.pid)
         proc.wait()
         returncode = None
         reason = f"時間切れ ({limits.timeout_s:g} 秒)"
