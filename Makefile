@@ -16,7 +16,7 @@ endif
 
 .PHONY: demo test release publish bench clean sandbox-tools slurm-tools
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-grading.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

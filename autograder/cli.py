@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("merge", help="merge the shard folders of an array job into one batch's files")
     p.add_argument("shards", type=Path, nargs="+", help="OUT/shard-* folders written by grade --shard")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--allow-partial", action="store_true",
+                   help="write the finished shards' students even when shards are missing (PARTIAL.txt says so)")
 
     p = sub.add_parser("gradescope", help="build the Gradescope autograder bundle (setup.sh, run_autograder, subsets)")
     p.add_argument("--out", type=Path, required=True, help="the zip to write, e.g. autograder.zip")
@@ -88,6 +90,23 @@ def _report_unwritten(unwritten: list[str], what: str = "rows or files could not
     return 0
 
 
+NOTE_LINES = 20
+"""Students whose notes `grade` prints at its end; the rest are in grades.json and the feedback pages."""
+
+
+def _report_outputs(results, out: Path) -> None:
+    """One line per submission with a note (a notebook that could not be read, a link refused, ...),
+    then where the files are."""
+    from autograder.text import clean_text
+
+    noted = [r for r in results if r.notes]
+    for r in noted[:NOTE_LINES]:
+        print(f"note: {clean_text(r.student, 60)}: {clean_text(' / '.join(r.notes), 200)}")
+    if len(noted) > NOTE_LINES:
+        print(f"note: {len(noted) - NOTE_LINES} more students have notes (grades.json, feedback/)")
+    print(f"outputs in {out}: grades.csv, grades.json, report.html (the class), feedback/ (one page per student)")
+
+
 def _report_not_graded(results) -> int:
     """Exit status 3, with one line per cause, when some submissions were not graded; else 0."""
     from autograder.grade import not_graded
@@ -114,12 +133,14 @@ def _run(args) -> int:
             _report_unwritten(unwritten)
             return 128 + INTERRUPT.signum
         print(f"graded {len(results)} submissions -> {args.out}/grades.csv")
+        _report_outputs(results, args.out)
         return _report_not_graded(results) or _report_unwritten(unwritten)
     elif args.verb == "merge":
         from autograder import merge
 
-        results, problems = merge.main(shards=args.shards, out=args.out)
-        print(f"merged {len(results)} students -> {args.out}/grades.csv")
+        results, problems = merge.main(shards=args.shards, out=args.out, allow_partial=args.allow_partial)
+        if args.allow_partial or not problems:
+            print(f"merged {len(results)} students -> {args.out}/grades.csv" + (" (PARTIAL)" if problems else ""))
         return _report_not_graded(results) or _report_unwritten(problems, "problems")
     elif args.verb == "gradescope":
         from autograder.gradescope import build
@@ -142,6 +163,8 @@ def _run(args) -> int:
 
         results, unwritten = demo.main(out=args.out, data_root=args.data_root, jobs=args.jobs, threads=args.threads)
         print(demo.table(results))
+        print(f"the examples are in {args.out / 'submitted'}")
+        _report_outputs(results, args.out / "grades")
         return _report_not_graded(results) or _report_unwritten(unwritten)
     elif args.verb == "doctor":
         from autograder import doctor

@@ -3,6 +3,8 @@
 #   qsub -t 1-4 cluster/sge_array.sh SUBMITTED OUT                 (from the kit's root)
 #   .venv/bin/python -m autograder merge OUT/shard-* --out OUT     (after the array has finished)
 #$ -cwd
+#$ -V
+# (-V: each task gets the submitting shell's environment, CIFAR10_ROOT included; Slurm does this by default)
 #$ -N ex01-grade
 #$ -l h_rt=2:00:00
 # TSUBAME 4.0 also needs a resource type, e.g.:  #$ -l cpu_4=1

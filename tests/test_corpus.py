@@ -87,7 +87,7 @@ EXPECTED = {
     "eval-reads-an-untrained-copy": (4, "評価 (eval) のときだけ使われ"),
     "unused-parameter-pads-count": (5, "あなたのモデル 30,730"),
     # class 2: vacuous passes
-    "linear-only-vgg11": (5, "畳み込み層が 8 つ必要ですが、0 つでした"),
+    "linear-only-vgg11": (5, "畳み込み層が 8 個必要ですが、0 個でした"),
     # class 3: unbounded work in the trusted processes
     "pathological-notebook": (7, "too many nested parentheses"),
     "compressed-weights-bomb": (0, "成果物を読めませんでした"),

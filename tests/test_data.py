@@ -91,3 +91,26 @@ def test_shared_copy_subset_is_stratified(data_root):
     images, labels = data.load_subset(data_root, train=False, per_class=5, seed=3)
     assert images.shape == (50, 3, 32, 32)
     assert torch.bincount(labels, minlength=10).tolist() == [5] * 10
+
+
+def test_check_refuses_a_file_that_is_not_a_notebook_in_one_line(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a notebook")
+    code = cli.main(["check", str(notes), "--data-root", str(tmp_path / "nothing-here")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"error: not a notebook (.ipynb): {notes}\n"
+
+
+def test_check_shows_progress_on_stderr_while_it_works(monkeypatch):
+    import io
+    import time
+
+    from autograder import check
+    monkeypatch.setattr(check, "HEARTBEAT_S", 0.05)
+    stream = io.StringIO()
+    with check.progress("grading 1 notebook(s)", stream):
+        time.sleep(0.3)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "grading 1 notebook(s) ..."
+    assert len(lines) >= 3 and all(line.startswith("  ... ") and line.endswith(" s") for line in lines[1:])

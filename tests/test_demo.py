@@ -50,14 +50,19 @@ def test_messages_name_the_mistake_without_the_answer(graded):
     assert msg["train_one_epoch.moves_data"] == "ラベルが device に移されていません。"
     feedback = (out / "grades" / "feedback" / "wrong-flatten.html").read_text(encoding="utf-8")
     assert "全結合層に渡す次元数が 2048 です" in feedback
+    assert "出力の形が (64, 10) ではなく (16, 10) になりました" in feedback, "the shape story, not an internal error"
+    assert "The size of tensor" not in feedback
     for leak in ("512 * 1 * 1", "def test_", "expect(", "BEGIN SOLUTION"):
         assert leak not in feedback
 
 
-def test_report_has_both_plots(graded):
+def test_report_has_both_charts_and_links_every_feedback_page(graded):
     out, _ = graded
     html = (out / "grades" / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 2 and "7 人" in html
+    assert "合計点の分布" in html and "確認項目ごとの合格率" in html and "7 人" in html
+    assert "VGG11: 平坦化した次元と全結合層</td><td class=\"num\">4 / 7 人" in html
+    for page in (out / "grades" / "feedback").glob("*.html"):
+        assert f'href="feedback/{page.name}"' in html
 
 
 def test_gradebook_write_back_gives_nbgrader_export_the_same_totals(graded, tmp_path):

@@ -36,7 +36,7 @@ def test_training_loops_downloads_and_calls_are_dropped(tmp_path):
 
 def test_constants_used_by_definitions_are_kept(tmp_path):
     code, _ = snippets(tmp_path,
-                       "cfg = {'VGG11': [64, 'M', 128]}\nunused = [1, 2]\nPATH = './x.pth'",
+                       "import torch\ncfg = {'VGG11': [64, 'M', 128]}\nunused = [1, 2]\nPATH = './x.pth'",
                        "device = torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')",
                        "def make():\n    return cfg['VGG11'], device",
                        "data = torch.load(PATH)")
@@ -113,3 +113,28 @@ def test_submission_layouts(tmp_path):
     subs = {s.student: [p.name for p in s.notebooks] for s in find_submissions(tmp_path)}
     assert subs == {"alice": ["01_tutorial.ipynb"], "bob": ["Copy of 04_vgg11.ipynb"], "carol": [],
                     "dave": ["dave.ipynb"]}
+
+
+def test_a_constant_reading_a_dropped_name_is_dropped_too(tmp_path):
+    """Template lines such as `n_images = 256 if FAST else 4096` (FAST read from os.environ, so dropped)
+    must not be kept: alone they raise NameError, which the feedback would blame on the student."""
+    code, _ = snippets(tmp_path,
+                       "import os\nimport torch\nFAST = os.environ.get('KIT_FAST') == '1'",
+                       "def time_it(n_images):\n    return n_images, squares, later",
+                       "n_images = 256 if FAST else 4096\nsquares = [i * i for i in range(3)]\nlater = n_images * 2",
+                       "size = len(squares)")
+    assert not any(c.startswith(("FAST", "n_images", "later")) for c in code), code
+    assert "squares = [i * i for i in range(3)]" in code, "a comprehension's own variable is not a dropped name"
+
+
+def test_a_long_chain_of_constants_on_a_dropped_name_is_dropped_whole(tmp_path):
+    chain = "\n".join(["c0 = missing_name"] + [f"c{i} = c{i - 1} + 1" for i in range(1, 5000)])
+    code, _ = snippets(tmp_path, chain, "def f():\n    return c4999")
+    assert code == ["def f():\n    return c4999"]
+
+
+def test_an_erroring_cell_is_named_by_what_a_student_sees_in_colab():
+    from autograder.graders.context import cell_label
+    cells = [(1, "import torch"), (2, "\n  # TODO: Net を作る\nclass Net:\n    pass"), (3, "")]
+    assert cell_label(cells, 2) == "「# TODO: Net を作る」で始まるセル (2 番目のコードセル) "
+    assert cell_label(cells, 3) == "3 番目のコードセル "

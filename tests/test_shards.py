@@ -77,7 +77,14 @@ def test_merged_shards_equal_one_run_byte_for_byte(tmp_path, data_root):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == \
         sorted(p.name for p in (tmp_path / "one" / "feedback").iterdir())
-    # a missing shard is named, in the output and the exit status
-    done = subprocess.run(merge[:-1] + [str(tmp_path / "partial"), str(tmp_path / "out" / "shard-1")], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    assert not (tmp_path / "out" / "PARTIAL.txt").exists()
+    # a missing shard is named, in the output and the exit status, and nothing is written ...
+    partial = [sys.executable, "-m", "autograder", "merge", "--out", str(tmp_path / "partial"), str(tmp_path / "out" / "shard-1")]
+    done = subprocess.run(partial, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "missing or failed shards: 2/2" in done.stderr
+    assert "nothing was written" in done.stderr and not (tmp_path / "partial").exists()
+    # ... unless asked, and then marked partial
+    done = subprocess.run(partial + ["--allow-partial"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "(PARTIAL)" in done.stdout
+    assert "missing or failed shards: 2/2" in (tmp_path / "partial" / "PARTIAL.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "partial" / "grades.csv").exists()

@@ -6,6 +6,8 @@ submission that trains for ten epochs at top level costs the grader nothing.
 from __future__ import annotations
 
 import ast
+import builtins
+from collections import Counter
 
 from autograder.extract.model import NotebookDefs, Snippet
 from autograder.settings import FUNCTION_NAMES, MODEL_NAMES
@@ -59,6 +61,55 @@ def _is_definition_block(stmt: ast.stmt) -> bool:
                (isinstance(s, ast.Assign) and _is_constant_expr(s.value)) for body in bodies for s in body)
 
 
+def _free_names(node: ast.AST) -> set[str]:
+    """Names an expression reads that it does not bind itself (comprehension variables, lambda arguments)."""
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.Lambda) for a in ast.walk(n.args) if isinstance(a, ast.arg)}
+    return _loaded_names(node) - bound
+
+
+def _bound_by(stmt: ast.stmt) -> set[str]:
+    if isinstance(stmt, _DEFS):
+        return {stmt.name}
+    if isinstance(stmt, _IMPORTS):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        return _assigned_names(stmt)
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} | {
+        s.name for s in ast.walk(stmt) if isinstance(s, _DEFS)} | {
+        (a.asname or a.name).split(".")[0] for s in ast.walk(stmt) if isinstance(s, _IMPORTS) for a in s.names}
+
+
+def _drop_unbound_constants(statements: list[tuple[int, ast.stmt]], keep: list[bool]) -> None:
+    """Unkeep each constant whose value reads a name that nothing kept defines (a template line such as
+    `n_images = 256 if FAST else 4096`, where FAST comes from os.environ and is dropped): run alone it
+    could only raise NameError, which the student would then read as their own error. A work list, so
+    the cost stays linear however the constants chain."""
+    builtin_names = set(dir(builtins))
+    binders: Counter = Counter()
+    for (_, stmt), kept in zip(statements, keep):
+        if kept:
+            binders.update(_bound_by(stmt))
+    readers: dict[str, list[int]] = {}
+    todo = []
+    for i, (_, stmt) in enumerate(statements):
+        if keep[i] and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            free = _free_names(stmt.value) - builtin_names
+            for name in free:
+                readers.setdefault(name, []).append(i)
+            if any(binders[name] == 0 for name in free):
+                todo.append(i)
+    while todo:
+        i = todo.pop()
+        if not keep[i]:
+            continue
+        keep[i] = False
+        for name in _bound_by(statements[i][1]):
+            binders[name] -= 1
+            if binders[name] == 0:
+                todo += readers.get(name, [])
+
+
 class KeepDefinitions:
     def apply(self, nb: NotebookDefs) -> None:
         statements: list[tuple[int, ast.stmt]] = []
@@ -95,6 +146,8 @@ class KeepDefinitions:
                 if not keep[i] and _is_constant_expr(statements[i][1].value):
                     keep[i] = True
                     todo += _loaded_names(statements[i][1].value) - done
+
+        _drop_unbound_constants(statements, keep)
 
         # Imports first, as if every import cell had run before the rest (as it usually had).
         order = sorted(range(len(statements)), key=lambda i: not isinstance(statements[i][1], _IMPORTS))

@@ -37,6 +37,14 @@ def artifact(out_dir: Path | None, filename: str, max_mb: int = 1024) -> Path | 
     return path if stat.S_ISREG(st.st_mode) and st.st_size <= max_mb * 2**20 else None
 
 
+def cell_label(cells: list[tuple[int, str]], index: object) -> str:
+    """A code cell as a student finds it in Colab: by its first line, and its position among code cells."""
+    source = next((text for i, text in cells if i == index), "")
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    where = f"{index} 番目のコードセル" if isinstance(index, int) else "コードセル"
+    return f"「{clean_text(first, 60)}」で始まるセル ({where}) " if first else f"{where} "
+
+
 def _clip(text: object, limit: int = 300) -> str:
     return clean_text(text, limit)
 
@@ -84,11 +92,13 @@ class GradingContext:
             reasons.append(self.run.reason)
         elif self.run and not self.report.get("finished"):
             reasons.append("採点用のプログラムが途中で終了しました (sys.exit や os._exit を呼んでいませんか)。")
-        module = self.extraction.notebooks[self.extraction.chosen[name]].name
+        notebook = self.extraction.notebooks[self.extraction.chosen[name]]
+        module = notebook.name
         for mod in self.report.get("modules", []) if isinstance(self.report.get("modules"), list) else []:
             if isinstance(mod, dict) and mod.get("name") == module and mod.get("errors"):
                 first = mod["errors"][0]
-                reasons.append(f"{module} のセル {first.get('cell')} でエラー: {_clip(first.get('error', ''), 200)}")
+                reasons.append(f"{module} の{cell_label(notebook.cells, first.get('cell'))}でエラー: "
+                               f"{_clip(first.get('error', ''), 200)}")
                 break
         if self.run and self.run.fault:
             raise GraderFault(self.run.fault)

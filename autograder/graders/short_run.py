@@ -230,6 +230,12 @@ def run_work(model: GraphModel, cfg: RunConfig) -> float:
 
 
 @torch.no_grad()
+def batch_mismatch(n: int, shape) -> str:
+    """The shape story of an output whose rows are not the images put in (a wrong flatten size)."""
+    return (f"採点用の学習でモデルに {n} 枚入れると、出力の形が ({n}, 10) ではなく {tuple(shape)} になりました。"
+            "平坦化 (flatten) の次元数 (view / flatten の引数) が、1 枚あたりの次元数と合っているか見直しましょう。")
+
+
 def test_accuracy(model: GraphModel, images: torch.Tensor, labels: torch.Tensor, clock: _Clock | None = None) -> float:
     model.eval()
     batch = model.static_batch or EVAL_BATCH
@@ -239,7 +245,10 @@ def test_accuracy(model: GraphModel, images: torch.Tensor, labels: torch.Tensor,
         x = normalize(images[start:stop])  # (b, 3, 32, 32)
         if model.static_batch and len(x) < batch:  # eval-mode BN uses running stats: padding changes nothing
             x = torch.cat([x, x.new_zeros(batch - len(x), *x.shape[1:])])
-        pred = model(x)[: stop - start].argmax(1)
+        out = model(x)
+        pred = out[: stop - start].argmax(1)
+        if pred.shape[0] not in (stop - start, 1):  # would not compare with the labels
+            raise CheckFailed(batch_mismatch(len(x), out.shape))
         correct += (pred == labels[start:stop]).sum().item()
         if clock:
             clock.check(stop, len(labels), "評価")
@@ -301,7 +310,10 @@ def _train_and_test(model: GraphModel, data, cfg: RunConfig, seed: int, budget_s
     clock = _Clock(budget_s)
     model.train()
     for step, idx in enumerate(order):
-        loss = F.cross_entropy(model(normalize(train_x[idx])), train_y[idx])
+        out = model(normalize(train_x[idx]))
+        if out.dim() != 2 or out.shape[0] != len(idx):  # cross_entropy would refuse it
+            raise CheckFailed(batch_mismatch(len(idx), out.shape))
+        loss = F.cross_entropy(out, train_y[idx])
         if not torch.isfinite(loss):
             break
         loss.backward()

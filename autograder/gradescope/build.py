@@ -21,7 +21,7 @@ from autograder.proof import require
 from autograder.settings import REPO
 
 HERE = Path(__file__).parent
-KIT_FILES = ("requirements.txt", "pyproject.toml")
+KIT_FILES = ("requirements.txt", "requirements-grading.txt", "pyproject.toml")
 SUBSETS = (("train", TRAIN_PER_CLASS, TRAIN_SEED), ("test", TEST_PER_CLASS, TEST_SEED))
 
 

@@ -11,7 +11,10 @@ NET_PARAMS = 62_006
 BNNET_PARAMS = 2_169_770
 VGG11_PARAMS = 28_154_954
 VGG11_CONV_CHANNELS = [64, 128, 256, 256, 512, 512, 512, 512]
-VGG11_FC_SIZES = [(512, 4096), (4096, 4096), (4096, 10)]
+VGG11_FC_OUT = [4096, 4096, 10]
+"""Output features of VGG11's three linear layers (the template gives them)."""
+INPUT_SIDE = 32
+"""Height and width of a CIFAR-10 image."""
 VGG11_POOLS = 5
 SHAPE_SIZES = {"Net": ((2, 7), (1,)), "BNNet": ((2, 7), (1,)), "VGG11": ((3, 7), (1, 5))}
 """Batch sizes fed in train mode and in eval mode; an odd size catches a view(-1, ...) that mixes images."""
@@ -37,9 +40,19 @@ def bn_after(found, layer):
 
 # ---------------------------------------------------------------- models (01, 03, 04)
 
+PARAMS_CAUSES = {
+    "Net": "各層の入出力の数とカーネルサイズを表と見比べましょう。",
+    "BNNet": ("よくある原因: BN を 1 つだけ作って複数の層で使い回している (BN は層ごとに別のインスタンス)、"
+              "BN のチャネル数の間違い、層の入出力の数の間違い。"),
+    "VGG11": ("よくある原因: 畳み込みに bias を残した (BN の前は bias=False) か全結合層の bias を消した、"
+              "BN を使い回している、平坦化 (flatten) した次元数や層の入出力の数の間違い。"),
+}
+
+
 def params_problem(name, count, target):
     if count != target:
-        return f"{name} のパラメータ数が目標と違います (目標 {target:,} / あなたのモデル {count:,})。"
+        return (f"{name} のパラメータ数が目標と違います (目標 {target:,} / あなたのモデル {count:,}、"
+                f"差 {count - target:+,})。{PARAMS_CAUSES.get(name, '')}")
     return None
 
 
@@ -47,7 +60,7 @@ def shape_problem(name, n, mode, shape):
     """mode: True for train mode. shape: the output's shape as a tuple."""
     if tuple(shape) != (n, 10):
         return (f"{name} に {n} 枚入れたときの出力 ({_mode(mode)}) が ({n}, 10) ではなく {tuple(shape)} でした。"
-                "平らにするときの次元数 (view / flatten) を見直しましょう。")
+                "平坦化 (flatten) の次元数 (view / flatten の引数) を見直しましょう。")
     return None
 
 
@@ -62,7 +75,7 @@ def _mode(training):
 def bnnet_bn_problem(found):
     convs, linears = of_kind(found, "conv"), of_kind(found, "linear")
     if len(convs) != 4:
-        return f"畳み込み層が 4 つのはずが {len(convs)} つ見つかりました。"
+        return f"畳み込み層が 4 個のはずが {len(convs)} 個見つかりました。"
     for i, conv in enumerate(convs, 1):
         bn = bn_after(found, conv)
         if bn is None:
@@ -70,21 +83,21 @@ def bnnet_bn_problem(found):
         if bn.out != conv.out:
             return f"{i} 番目の畳み込みの後の BN のチャネル数 ({bn.out}) が畳み込みの出力 ({conv.out}) と違います。"
     if len(linears) != 2:
-        return f"全結合層が 2 つのはずが {len(linears)} つ見つかりました。"
+        return f"全結合層が 2 個のはずが {len(linears)} 個見つかりました。"
     if bn_after(found, linears[0]) is None:
         return "fc1 の出力が、そのまま BatchNorm1d に入っていません (全結合 → BN → ReLU の順)。"
     if bn_after(found, linears[-1]) is not None:
         return "最後の全結合層 (fc2) の後には BN を入れません。"
     bns = len(of_kind(found, "bn"))
     if bns != 5:
-        return f"BN が 5 つのはずが {bns} つ使われています。"
+        return f"BN が 5 個のはずが {bns} 個使われています。"
     return None
 
 
 def running_stats_count_problem(count):
     if count != 5:
-        return ("BN が 5 つ (畳み込みの後に 4 つ、fc1 の後に 1 つ) 必要ですが、"
-                f"移動平均 (running_mean) を持つ BN が {count} つでした。")
+        return ("BN が 5 個 (畳み込みの後に 4 個、fc1 の後に 1 個) 必要ですが、"
+                f"移動平均 (running_mean) を持つ BN が {count} 個でした。")
     return None
 
 
@@ -103,7 +116,7 @@ def vgg11_convs_problem(found):
     pools = len(of_kind(found, "pool"))
     want = VGG11_CONV_CHANNELS
     if len(channels) != len(want):
-        return f"畳み込み層が {len(want)} つのはずが {len(channels)} つです (出力チャネル {channels})。"
+        return f"畳み込み層が {len(want)} 個のはずが {len(channels)} 個です (出力チャネル {channels})。"
     if channels != want:
         return f"畳み込みの出力チャネルの並び {channels} が VGG11 の表と違います。"
     if pools != VGG11_POOLS:
@@ -117,29 +130,38 @@ def vgg11_batchnorm_problem(found):
     # must not hold for a model that has none.
     convs, linears = of_kind(found, "conv"), of_kind(found, "linear")
     if len(convs) != len(VGG11_CONV_CHANNELS):
-        return f"BN の位置を確かめるには畳み込み層が {len(VGG11_CONV_CHANNELS)} つ必要ですが、{len(convs)} つでした。"
-    if len(linears) != len(VGG11_FC_SIZES):
-        return f"BN の位置を確かめるには全結合層が {len(VGG11_FC_SIZES)} つ必要ですが、{len(linears)} つでした。"
+        return f"BN の位置を確かめるには畳み込み層が {len(VGG11_CONV_CHANNELS)} 個必要ですが、{len(convs)} 個でした。"
+    if len(linears) != len(VGG11_FC_OUT):
+        return f"BN の位置を確かめるには全結合層が {len(VGG11_FC_OUT)} 個必要ですが、{len(linears)} 個でした。"
     missing = [i for i, c in enumerate(convs, 1) if bn_after(found, c) is None]
     if missing:
-        return f"{missing} 番目の畳み込みの直後に BatchNorm2d がありません。"
+        return f"{_ordinals(missing)} 番目の畳み込みの直後に BatchNorm2d がありません。"
     hidden = [i for i, l in enumerate(linears[:-1], 1) if bn_after(found, l) is None]
     if hidden:
-        return f"{hidden} 番目の全結合層の直後に BatchNorm1d がありません。"
+        return f"{_ordinals(hidden)} 番目の全結合層の直後に BatchNorm1d がありません。"
     if bn_after(found, linears[-1]) is not None:
         return "最後の全結合層の後には BN を入れません。"
     return None
 
 
+def _ordinals(numbers):
+    return ", ".join(str(n) for n in numbers)
+
+
 def vgg11_classifier_problem(found):
-    sizes = [(l.inp, l.out) for l in of_kind(found, "linear")]
-    if not sizes:
+    linears = of_kind(found, "linear")
+    if not linears:
         return "全結合層が見つかりません。"
-    if sizes[0][0] != VGG11_FC_SIZES[0][0]:
-        return (f"全結合層に渡す次元数が {sizes[0][0]} です。"
+    # What VGG11's table delivers to the flatten: the last conv's channels, each pooling halving 32 x 32.
+    arriving = VGG11_CONV_CHANNELS[-1] * (INPUT_SIDE >> VGG11_POOLS) ** 2
+    if linears[0].inp != arriving:
+        return (f"全結合層に渡す次元数が {linears[0].inp} です。平坦化 (flatten) する前の形、つまり "
                 f"{VGG11_POOLS} 回のプーリングの後の形 (チャネル × 高さ × 幅) を考えましょう。")
-    if sizes != VGG11_FC_SIZES:
-        return f"全結合層の (入力, 出力) が {sizes} です。4096 → 4096 → 10 になっているか確かめましょう。"
+    outs = [l.out for l in linears]
+    chained = all(l.inp == prev.out for prev, l in zip(linears, linears[1:]))
+    if outs != VGG11_FC_OUT or not chained:
+        sizes = ", ".join(f"{l.inp} → {l.out}" for l in linears)
+        return f"全結合層の (入力 → 出力) が {sizes} です。4096 → 4096 → 10 になっているか確かめましょう。"
     return None
 
 
@@ -181,15 +203,18 @@ def number_problem(value, kind, what):
 def train_moves_problem(case):
     """case: which probe case the weights after train_one_epoch match ('both', 'inputs', ... or None)."""
     if case is None:
-        return "学習後の重みが、どの場合とも一致しません。1 エポックで各ミニバッチを 1 回ずつ学習していますか。"
+        return ("学習後の重みが、入力とラベルを device に移して各ミニバッチで 1 回ずつ更新したときの重みと一致しません"
+                " (移し忘れたときの重みとも違います)。1 エポックで各ミニバッチを 1 回ずつ学習していますか。")
     return NOT_MOVED.get(case)
 
 
 def train_loss_problem(case, loss, kind, cases):
     if case is None:
         return "重みが正しく更新されていません。zero_grad → forward → loss → backward → step の順を確かめましょう。"
+    expected = cases[case][2]
     return number_problem(loss, kind, "平均損失") or (
-        None if close(loss, cases[case][2]) else f"返した値 {loss:.4f} が、ミニバッチごとの損失の平均と一致しません。")
+        None if close(loss, expected) else
+        f"返した値 {loss:.4f} が、ミニバッチごとの loss.item() の平均 ({expected:.4f}) と一致しません。")
 
 
 def evaluate_moves_problem(acc, kind, cases):
@@ -198,7 +223,8 @@ def evaluate_moves_problem(acc, kind, cases):
         return found
     matched = [c for c, v in cases.items() if close(acc, v) or close(acc * 100, v)]
     if not matched:
-        return f"返した正解率 {acc:.4g} が、どの場合とも一致しません。"
+        return (f"返した正解率 {acc:.4g} が、画像とラベルを device に移したときの正解率 {cases['both']:.4g} (%) と"
+                "一致しません (移し忘れたときの値とも違います)。")
     return NOT_MOVED.get(matched[0])
 
 
@@ -209,7 +235,7 @@ def evaluate_percent_problem(acc, kind, cases):
     if any(close(acc * 100, v) for v in cases.values()) and acc <= 1:
         return f"{acc:.4g} は割合のようです。パーセント (0〜100) で返してください。"
     if not any(close(acc, v) for v in cases.values()):
-        return f"返した正解率 {acc:.4g} が正しくありません。"
+        return f"返した正解率 {acc:.4g} が、正しい値 {cases['both']:.4g} (%) と一致しません。"
     return None
 
 
@@ -233,7 +259,7 @@ def fit_history_problem(history, kind, epochs, cases):
     if found:
         return found
     if len(history) != epochs:
-        return f"{epochs} エポックで {len(history)} 個の記録が返りました。"
+        return f"epochs={epochs} なら記録は {epochs} 個 (1 エポックに 1 個) のはずが、{len(history)} 個返りました。"
     for h in history:
         for key in ("loss", "accuracy"):
             value = h[key]

@@ -16,7 +16,7 @@ LAYER_KINDS = {"conv1d": "conv", "conv2d": "conv", "linear": "linear", "batch_no
 """torch function name -> layer kind; the same ops the grading reads off the exported graph."""
 
 
-class _LayerTrace(TorchFunctionMode):
+class LayerTrace(TorchFunctionMode):
     """Records every conv, BN, pooling and linear call of a forward pass and which op produced its input."""
 
     def __init__(self):
@@ -57,10 +57,11 @@ TRACE_BATCH, FALLBACK_BATCH = 4, 64
 some batch sizes (a view(-1, ...) that mixes images); the trace does the same."""
 
 
-def trace_layers(model, batch=TRACE_BATCH):
-    """(layers in forward order, (kind, shape after it) per layer) of one train-mode forward pass."""
+def trace_layers(model, batch=TRACE_BATCH, tracer=None):
+    """(layers in forward order, (kind, shape after it) per layer) of one train-mode forward pass. A
+    tracer passed in keeps the shapes up to the layer where a failing forward stopped."""
     model.train()
-    tracer = _LayerTrace()
+    tracer = tracer if tracer is not None else LayerTrace()
     with torch.no_grad(), tracer:
         model(torch.randn(batch, 3, 32, 32))
     return tracer.layers, tracer.shapes

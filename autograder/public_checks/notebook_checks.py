@@ -14,7 +14,7 @@ from autograder.public_checks.function_probes import call_probe, make_inputs, pl
 from autograder.public_checks.judge import (BNNET_PARAMS, NET_PARAMS, VGG11_PARAMS, bnnet_bn_problem,  # inline: drop
                                             function_error, params_problem, vgg11_batchnorm_problem,
                                             vgg11_classifier_problem, vgg11_convs_problem, forward_error)
-from autograder.public_checks.model_probes import (FALLBACK_BATCH, TRACE_BATCH, running_stats_problem,  # inline: drop
+from autograder.public_checks.model_probes import (FALLBACK_BATCH, TRACE_BATCH, LayerTrace, running_stats_problem,  # inline: drop
                                                    shapes_problem, trace_layers, used_parameter_count)
 
 
@@ -50,13 +50,16 @@ def _first_problem(steps):
 def _measured(model, name):
     """The model's layers and used parameter count, or the forward error as a problem. Like the
     grader's export: at batch 4, else at batch 64 (a forward that works only for some batch sizes)."""
+    partial = None
     for batch in (TRACE_BATCH, FALLBACK_BATCH):
+        tracer = LayerTrace()
         try:
-            layers, shapes = trace_layers(model, batch)
+            layers, shapes = trace_layers(model, batch, tracer)
             return layers, shapes, used_parameter_count(model, batch), None
         except Exception as exc:
             problem = forward_error(name, batch, True, error_line(exc))
-    return [], [], 0, problem
+            partial = tracer.shapes + [("error", None)] if partial is None else partial
+    return [], partial, 0, problem
 
 
 def model_problem(cls, name):
@@ -86,7 +89,10 @@ def show_stages(shapes):
     """Print the output shape after each layer (C, H, W), pooling by pooling."""
     print("参考: 各層の出力の形 (1 枚あたり)")
     for kind, shape in shapes:
-        print(f"  {kind:7s} -> {shape}")
+        if kind == "error":
+            print("  ここで forward がエラーになりました (この次の計算を見直しましょう)")
+        else:
+            print(f"  {kind:7s} -> {shape}")
 
 
 def _check_model(cls, name, ok):
